@@ -1,0 +1,83 @@
+"""The DCGAN: `Generator` against `Discriminator`."""
+
+import keras
+
+from tfdcgan.discriminator import Discriminator
+from tfdcgan.gan import GAN
+from tfdcgan.generator import Generator
+
+
+@keras.saving.register_keras_serializable(package="tfdcgan")
+class DCGAN(GAN):
+    """Deep convolutional GAN (Radford, Metz, Chintala 2015,
+    https://arxiv.org/abs/1511.06434), after carpedm20/DCGAN-tensorflow.
+
+    Builds a `tfdcgan.Generator` and a mirrored `tfdcgan.Discriminator` and
+    trains them with `GAN.train_step`: Adam(2e-4, beta_1=0.5) per network by
+    default, batch norm momentum 0.9 and epsilon 1e-5, weights from N(0, 0.02).
+
+    Args:
+        output_height: int, image height.
+        output_width: int or None, image width; defaults to `output_height`.
+        c_dim: int, image channels (1 or 3).
+        z_dim: int, noise length.
+        gf_dim: int, generator channels at the last hidden layer.
+        df_dim: int, discriminator channels at the first layer.
+        kernel_size: int, convolution kernel size (5 as carpedm20, 4 as PyTorch).
+        y_dim: int or None, label classes to condition on (10 for MNIST digits).
+        num_layers: int or None, stride-2 layers per network; None derives it
+            from the image size (`tfdcgan.architecture.default_num_layers`).
+        z_dist: str, "uniform_signed", "uniform_unsigned" or "normal".
+        g_steps: int, generator updates per discriminator update.
+        seed: int or None, seeds the weights and the training noise.
+
+    Example:
+    >>> gan = tfdcgan.DCGAN(output_height=28, c_dim=1)
+    >>> gan.compile()
+    >>> gan.fit(images_dataset, epochs=1)
+    >>> gan.generate(16, seed=0).shape
+    (16, 28, 28, 1)
+    """
+
+    def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
+                 gf_dim=64, df_dim=64, kernel_size=5, y_dim=None, num_layers=None,
+                 z_dist="uniform_signed", g_steps=1, seed=None, **kwargs):
+        generator = Generator(
+            output_height=output_height, output_width=output_width, c_dim=c_dim,
+            z_dim=z_dim, gf_dim=gf_dim, kernel_size=kernel_size, y_dim=y_dim,
+            num_layers=num_layers, seed=seed, name="generator")
+        discriminator = Discriminator(
+            input_height=output_height, input_width=output_width, c_dim=c_dim,
+            df_dim=df_dim, kernel_size=kernel_size, y_dim=y_dim,
+            num_layers=num_layers, seed=seed, name="discriminator")
+        super().__init__(generator, discriminator, z_dist=z_dist, g_steps=g_steps,
+                         seed=seed, **kwargs)
+        self.output_height = output_height
+        self.output_width = generator.output_width
+        self.c_dim = c_dim
+        self.gf_dim = gf_dim
+        self.df_dim = df_dim
+        self.kernel_size = kernel_size
+        self.num_layers = generator.num_layers
+
+    def get_config(self):
+        config = keras.Model.get_config(self)
+        config.update({
+            "output_height": self.output_height,
+            "output_width": self.output_width,
+            "c_dim": self.c_dim,
+            "z_dim": self.z_dim,
+            "gf_dim": self.gf_dim,
+            "df_dim": self.df_dim,
+            "kernel_size": self.kernel_size,
+            "y_dim": self.y_dim,
+            "num_layers": self.num_layers,
+            "z_dist": self.z_dist,
+            "g_steps": self.g_steps,
+            "seed": self.seed,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,342 @@
+"""A generator and a discriminator trained adversarially with `fit()`.
+
+`GAN` holds the training algorithm; `DCGAN` and `BasicGAN` only choose the
+networks. One `train_step` is one discriminator update followed by `g_steps`
+generator updates, each under its own `tf.GradientTape` and optimizer.
+"""
+
+import numpy as np
+import tensorflow as tf
+import keras
+
+from tfdcgan import losses
+
+Z_DISTRIBUTIONS = ("uniform_signed", "uniform_unsigned", "normal")
+
+
+@keras.saving.register_keras_serializable(package="tfdcgan")
+class GAN(keras.Model):
+    """Adversarial training of `generator` against `discriminator`.
+
+    The networks must expose `z_dim`, `y_dim` and `image_shape` attributes
+    (as `tfdcgan.Generator` and `tfdcgan.Discriminator` do), take
+    `(inputs, labels=None, training=None)` and be built.
+
+    Args:
+        generator: keras.Model mapping z `[batch, z_dim]` (and one-hot labels
+            `[batch, y_dim]`) to images `[batch, H, W, C]` in [-1, 1].
+        discriminator: keras.Model mapping images (and labels) to logits
+            `[batch, 1]`.
+        z_dist: str, the noise distribution: "uniform_signed" (U(-1, 1), as
+            carpedm20), "uniform_unsigned" (U(0, 1)) or "normal" (N(0, 1)).
+        g_steps: int, generator updates per discriminator update (carpedm20
+            uses 2).
+        seed: int or None, seed of the noise drawn while training.
+
+    Metrics (`fit()` logs and the progress bar): `d_loss` (= `d_loss_real` +
+    `d_loss_fake`), `g_loss`, and `d_real` / `d_fake`, the mean of
+    sigmoid(D(x)) and sigmoid(D(G(z))).
+    """
+
+    def __init__(self, generator, discriminator, z_dist="uniform_signed", g_steps=1,
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if z_dist not in Z_DISTRIBUTIONS:
+            raise ValueError(f"z_dist must be one of {Z_DISTRIBUTIONS}, got {z_dist!r}.")
+        if not isinstance(g_steps, int) or g_steps < 1:
+            raise ValueError(f"g_steps must be a positive integer, got {g_steps!r}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.z_dist = z_dist
+        self.g_steps = g_steps
+        self.seed = seed
+        self.z_dim = generator.z_dim
+        self.y_dim = generator.y_dim
+        self.image_shape = tuple(generator.image_shape)
+        if tuple(discriminator.image_shape) != self.image_shape:
+            raise ValueError(
+                f"The discriminator expects images of shape "
+                f"{tuple(discriminator.image_shape)} but the generator makes "
+                f"{self.image_shape}.")
+        # A variable, so checkpoints carry the noise stream and resume exactly.
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self.trackers = {
+            name: keras.metrics.Mean(name=name)
+            for name in ("d_loss", "d_loss_real", "d_loss_fake", "g_loss",
+                         "d_real", "d_fake")
+        }
+        self.d_optimizer = None
+        self.g_optimizer = None
+        self.loss = None
+        self._generate_fn = None
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
+                **kwargs):
+        """Sets the optimizers and the loss.
+
+        Args:
+            d_optimizer, g_optimizer: optimizer instances, names or configs;
+                default `Adam(2e-4, beta_1=0.5)` each (the DCGAN paper's).
+            loss: a name from `tfdcgan.losses.names()` ("non_saturating",
+                "minimax", "least_squares") or a `tfdcgan.losses.GANLoss`.
+            **kwargs: passed to `keras.Model.compile` (`jit_compile`,
+                `steps_per_execution`, `run_eagerly`, ...).
+
+        Under the "mixed_float16" policy each optimizer is wrapped in a
+        `keras.optimizers.LossScaleOptimizer`.
+        """
+        super().compile(**kwargs)
+        self.d_optimizer = self._make_optimizer(d_optimizer)
+        self.g_optimizer = self._make_optimizer(g_optimizer)
+        self.loss = loss
+        self.loss_fn = losses.get(loss)
+        # Slots exist from the start, so a checkpoint restores them at once.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def _make_optimizer(self, optimizer):
+        if optimizer is None:
+            optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+        else:
+            optimizer = keras.optimizers.get(optimizer)
+        uses_float16 = self.generator.dtype_policy.name == "mixed_float16"
+        if uses_float16 and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
+
+    def get_compile_config(self):
+        if self.d_optimizer is None:
+            return None
+        loss = self.loss if isinstance(self.loss, str) else None
+        return {
+            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+            "loss": loss or "non_saturating",
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
+            g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
+            loss=config["loss"])
+
+    # Noise and labels.
+
+    def sample_z(self, n, seed=None):
+        """Noise `[n, z_dim]` float32 from `z_dist`.
+
+        With `seed=None` the model's own noise stream advances (what training
+        uses); an int seed gives the same z every time, whatever the state.
+        """
+        if seed is None:
+            seed = tf.cast(self.seed_generator.next(), tf.int32)
+        else:
+            seed = tf.constant([seed, 0], tf.int32)
+        return self._draw_z(n, seed)
+
+    def _draw_z(self, n, seed):
+        shape = tf.stack([n, self.z_dim])
+        if self.z_dist == "normal":
+            return tf.random.stateless_normal(shape, seed)
+        low = -1.0 if self.z_dist == "uniform_signed" else 0.0
+        return tf.random.stateless_uniform(shape, seed, minval=low, maxval=1.0)
+
+    def one_hot(self, labels):
+        """Integer labels `[batch]` or one-hot `[batch, y_dim]` to one-hot float32."""
+        labels = tf.convert_to_tensor(labels)
+        if labels.shape.rank == 1 or (labels.shape.rank == 2 and labels.shape[-1] == 1):
+            return tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.y_dim)
+        return tf.cast(labels, tf.float32)
+
+    # Training.
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking that the data fits the model.
+
+        Raises:
+            ValueError: images of the wrong shape or channel count, labels
+                missing when `y_dim` is set or given when it is not. Raised
+                before any training step.
+        """
+        self.check_data(x, y)
+        if isinstance(x, tf.data.Dataset):
+            # A dataset shuffles itself; Keras would warn that it cannot.
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, y, *args, **kwargs)
+
+    def check_data(self, x, y=None):
+        """Raises ValueError when `x` (a `tf.data.Dataset`, an array, or an
+        `(images, labels)` pair) does not match the model."""
+        if isinstance(x, tf.data.Dataset):
+            spec = x.element_spec
+            if isinstance(spec, dict):
+                return
+            images, labels = spec if isinstance(spec, tuple) else (spec, None)
+            self._check_shapes(images.shape, None if labels is None else labels.shape)
+        elif isinstance(x, (np.ndarray, tf.Tensor)):
+            self._check_shapes(tuple(x.shape), None if y is None else tuple(np.shape(y)))
+
+    def _check_shapes(self, images_shape, labels_shape):
+        images_shape = tuple(tf.TensorShape(images_shape).as_list())
+        h, w, c = self.image_shape
+        if len(images_shape) != 4 or any(
+                g is not None and g != e for g, e in zip(images_shape[1:], self.image_shape)):
+            raise ValueError(
+                f"This model takes images of shape [batch, {h}, {w}, {c}] "
+                f"(height, width, channels), but the data has shape "
+                f"{list(images_shape)}.")
+        if self.y_dim and labels_shape is None:
+            raise ValueError(
+                f"This model is conditioned on labels (y_dim={self.y_dim}) but "
+                f"the data has no labels; feed (images, labels) pairs.")
+        if not self.y_dim and labels_shape is not None:
+            raise ValueError(
+                f"This model is unconditional (y_dim=None) but the data has "
+                f"labels of shape {list(labels_shape)}; build the model with "
+                f"y_dim to condition on them, or drop the labels.")
+
+    def _unpack(self, data):
+        data = keras.utils.unpack_x_y_sample_weight(data)
+        images, labels = data[0], data[1]
+        self._check_shapes(images.shape, None if labels is None else labels.shape)
+        images = tf.ensure_shape(images, (None,) + self.image_shape)
+        if labels is not None:
+            labels = self.one_hot(labels)
+        return images, labels
+
+    def _noise_for_replica(self, batch_size):
+        # Different noise on every replica of a distributed step.
+        seed = tf.cast(self.seed_generator.next(), tf.int32)
+        replica = tf.distribute.get_replica_context()
+        if replica is not None:
+            seed += tf.cast(replica.replica_id_in_sync_group, tf.int32) * [0, 1]
+        return self._draw_z(batch_size, seed)
+
+    def train_step(self, data):
+        images, labels = self._unpack(data)
+        z = self._noise_for_replica(tf.shape(images)[0])
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+
+        # The generator's forward pass serves both updates: the D step sees its
+        # output as a constant, the first G step backpropagates through it.
+        with tf.GradientTape() as g_tape:
+            fake = self.generator(z, labels, training=True)
+            with g_tape.stop_recording():
+                with tf.GradientTape() as d_tape:
+                    real_logits = self.discriminator(images, labels, training=True)
+                    fake_logits = self.discriminator(fake, labels, training=True)
+                    real_loss, fake_loss = self.loss_fn.discriminator(
+                        real_logits, fake_logits)
+                    d_loss = _global_mean(real_loss) + _global_mean(fake_loss)
+                    scaled = self.d_optimizer.scale_loss(d_loss)
+                d_grads = d_tape.gradient(scaled, d_vars)
+                self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
+            g_loss, g_loss_local = self._generator_loss(fake, labels)
+        self._apply_generator_gradients(g_tape, g_loss, g_vars)
+        for _ in range(self.g_steps - 1):
+            with tf.GradientTape() as g_tape:
+                fake = self.generator(z, labels, training=True)
+                g_loss, g_loss_local = self._generator_loss(fake, labels)
+            self._apply_generator_gradients(g_tape, g_loss, g_vars)
+
+        self.trackers["d_loss_real"].update_state(tf.reduce_mean(real_loss))
+        self.trackers["d_loss_fake"].update_state(tf.reduce_mean(fake_loss))
+        self.trackers["d_loss"].update_state(
+            tf.reduce_mean(real_loss) + tf.reduce_mean(fake_loss))
+        self.trackers["g_loss"].update_state(g_loss_local)
+        self.trackers["d_real"].update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
+        self.trackers["d_fake"].update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
+        return {m.name: m.result() for m in self.metrics}
+
+    def _generator_loss(self, fake, labels):
+        """The loss to differentiate (global-batch mean, loss-scaled under
+        mixed_float16; call it under the tape) and the one to log (this
+        replica's mean)."""
+        per_example = self.loss_fn.generator(
+            self.discriminator(fake, labels, training=True))
+        scaled = self.g_optimizer.scale_loss(_global_mean(per_example))
+        return scaled, tf.reduce_mean(per_example)
+
+    def _apply_generator_gradients(self, tape, scaled_loss, g_vars):
+        grads = tape.gradient(scaled_loss, g_vars)
+        self.g_optimizer.apply_gradients(zip(grads, g_vars))
+
+    def test_step(self, data):
+        raise NotImplementedError(
+            "A GAN has no held-out loss to evaluate; use tfdcgan.metrics to "
+            "score samples from generate().")
+
+    # Sampling.
+
+    def generate(self, n, seed=None, labels=None, batch_size=256):
+        """Generates `n` images as uint8 `[n, H, W, C]` (inference-mode batch norm).
+
+        Args:
+            n: int, number of images.
+            seed: int or None; an int gives the same images for the same weights.
+            labels: for a conditional model, integer labels `[n]` or one-hot
+                `[n, y_dim]`; None cycles through the classes 0, 1, ...
+            batch_size: int, images per forward pass.
+        """
+        z = self.sample_z(n, seed)
+        if self.y_dim:
+            if labels is None:
+                labels = np.arange(n) % self.y_dim
+            labels = self.one_hot(labels)
+            if labels.shape[0] != n:
+                raise ValueError(f"Expected {n} labels, got {labels.shape[0]}.")
+        elif labels is not None:
+            raise ValueError("This model is unconditional (y_dim=None); labels "
+                             "cannot be given.")
+        if self._generate_fn is None:
+            self._generate_fn = tf.function(self._images_uint8, reduce_retracing=True)
+        chunks = []
+        for start in range(0, n, batch_size):
+            end = min(start + batch_size, n)
+            chunk_labels = None if labels is None else labels[start:end]
+            chunks.append(self._generate_fn(z[start:end], chunk_labels).numpy())
+        if not chunks:
+            return np.zeros((0,) + self.image_shape, np.uint8)
+        return np.concatenate(chunks)
+
+    def _images_uint8(self, z, labels):
+        return to_uint8(self.generator(z, labels, training=False))
+
+    # Config.
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "z_dist": self.z_dist,
+            "g_steps": self.g_steps,
+            "seed": self.seed,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(
+            config["discriminator"])
+        return cls(**config)
+
+
+def to_uint8(images):
+    """Images in [-1, 1] to uint8 in [0, 255]."""
+    images = tf.clip_by_value(tf.cast(images, tf.float32), -1.0, 1.0)
+    return tf.cast(tf.round((images + 1.0) * 127.5), tf.uint8)
+
+
+def _global_mean(per_example_loss):
+    # Mean over the global batch: under tf.distribute the replicas' gradients
+    # are summed, so each replica divides by the global batch size.
+    return tf.nn.compute_average_loss(per_example_loss)
