@@ -5,6 +5,8 @@ networks. One `train_step` is one discriminator update followed by `g_steps`
 generator updates, each under its own `tf.GradientTape` and optimizer.
 """
 
+import collections
+
 import numpy as np
 import tensorflow as tf
 import keras
@@ -12,6 +14,8 @@ import keras
 from tfdcgan import losses
 
 Z_DISTRIBUTIONS = ("uniform_signed", "uniform_unsigned", "normal")
+
+_LossForUpdate = collections.namedtuple("_LossForUpdate", ["scaled", "local_mean"])
 
 
 @keras.saving.register_keras_serializable(package="tfdcgan")
@@ -220,51 +224,80 @@ class GAN(keras.Model):
     def train_step(self, data):
         images, labels = self._unpack(data)
         z = self._noise_for_replica(tf.shape(images)[0])
-        d_vars = self.discriminator.trainable_variables
-        g_vars = self.generator.trainable_variables
 
         # The generator's forward pass serves both updates: the D step sees its
         # output as a constant, the first G step backpropagates through it.
         with tf.GradientTape() as g_tape:
             fake = self.generator(z, labels, training=True)
             with g_tape.stop_recording():
-                with tf.GradientTape() as d_tape:
-                    real_logits = self.discriminator(images, labels, training=True)
-                    fake_logits = self.discriminator(fake, labels, training=True)
-                    real_loss, fake_loss = self.loss_fn.discriminator(
-                        real_logits, fake_logits)
-                    d_loss = _global_mean(real_loss) + _global_mean(fake_loss)
-                    scaled = self.d_optimizer.scale_loss(d_loss)
-                d_grads = d_tape.gradient(scaled, d_vars)
-                self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
-            g_loss, g_loss_local = self._generator_loss(fake, labels)
-        self._apply_generator_gradients(g_tape, g_loss, g_vars)
+                real_loss, fake_loss, real_logits, fake_logits = (
+                    self.discriminator_step(images, fake, labels))
+            g_loss = self._generator_loss(fake, labels)
+        self._apply_generator_gradients(g_tape, g_loss)
+        g_loss = g_loss.local_mean
         for _ in range(self.g_steps - 1):
-            with tf.GradientTape() as g_tape:
-                fake = self.generator(z, labels, training=True)
-                g_loss, g_loss_local = self._generator_loss(fake, labels)
-            self._apply_generator_gradients(g_tape, g_loss, g_vars)
+            g_loss = self.generator_step(z, labels)
 
         self.trackers["d_loss_real"].update_state(tf.reduce_mean(real_loss))
         self.trackers["d_loss_fake"].update_state(tf.reduce_mean(fake_loss))
         self.trackers["d_loss"].update_state(
             tf.reduce_mean(real_loss) + tf.reduce_mean(fake_loss))
-        self.trackers["g_loss"].update_state(g_loss_local)
+        self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_real"].update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
         self.trackers["d_fake"].update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
         return {m.name: m.result() for m in self.metrics}
 
+    def discriminator_step(self, images, fake, labels=None):
+        """One update of the discriminator's variables, and only of them.
+
+        Args:
+            images: real images `[batch, H, W, C]` in [-1, 1].
+            fake: generated images `[batch, H, W, C]`, treated as constants.
+            labels: one-hot `[batch, y_dim]` for a conditional model.
+
+        Returns:
+            `(real_loss, fake_loss, real_logits, fake_logits)`, per example.
+        """
+        d_vars = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(images, labels, training=True)
+            fake_logits = self.discriminator(tf.stop_gradient(fake), labels,
+                                             training=True)
+            real_loss, fake_loss = self.loss_fn.discriminator(real_logits, fake_logits)
+            d_loss = _global_mean(real_loss) + _global_mean(fake_loss)
+            scaled = self.d_optimizer.scale_loss(d_loss)
+        grads = tape.gradient(scaled, d_vars)
+        self.d_optimizer.apply_gradients(zip(grads, d_vars))
+        return real_loss, fake_loss, real_logits, fake_logits
+
+    def generator_step(self, z, labels=None):
+        """One update of the generator's variables, and only of them.
+
+        Args:
+            z: noise `[batch, z_dim]`.
+            labels: one-hot `[batch, y_dim]` for a conditional model.
+
+        Returns:
+            The generator loss, this replica's mean.
+        """
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, labels, training=True)
+            g_loss = self._generator_loss(fake, labels)
+        self._apply_generator_gradients(tape, g_loss)
+        return g_loss.local_mean
+
     def _generator_loss(self, fake, labels):
-        """The loss to differentiate (global-batch mean, loss-scaled under
-        mixed_float16; call it under the tape) and the one to log (this
-        replica's mean)."""
+        """The loss to differentiate: the global-batch mean, loss-scaled under
+        mixed_float16 (so call it under the tape), with this replica's
+        unscaled mean, for logging, as `.local_mean`."""
         per_example = self.loss_fn.generator(
             self.discriminator(fake, labels, training=True))
         scaled = self.g_optimizer.scale_loss(_global_mean(per_example))
-        return scaled, tf.reduce_mean(per_example)
+        return _LossForUpdate(scaled, tf.reduce_mean(per_example))
 
-    def _apply_generator_gradients(self, tape, scaled_loss, g_vars):
-        grads = tape.gradient(scaled_loss, g_vars)
+    def _apply_generator_gradients(self, tape, loss):
+        g_vars = self.generator.trainable_variables
+        grads = tape.gradient(loss.scaled, g_vars)
         self.g_optimizer.apply_gradients(zip(grads, g_vars))
 
     def test_step(self, data):
