@@ -150,40 +150,45 @@ def frechet_distance(features_a, features_b):
 
 
 def _polynomial_mmd2_unbiased(x, y):
-    """Unbiased squared MMD of `[m, d]` sets x, y; kernel (x.y/d + 1)^3."""
-    m, d = x.shape
+    """Unbiased squared MMD of `[m_x, d]` x and `[m_y, d]` y.
+
+    Kernel k(u, v) = (u.v / d + 1)^3.
+    """
+    (m_x, d), m_y = x.shape, y.shape[0]
     k_xx = (x @ x.T / d + 1.0) ** 3
     k_yy = (y @ y.T / d + 1.0) ** 3
     k_xy = (x @ y.T / d + 1.0) ** 3
-    # Leaving out the diagonal (k(x_i, x_i)) is what makes it unbiased.
-    within = ((k_xx.sum() - np.trace(k_xx)) + (k_yy.sum() - np.trace(k_yy)))
-    return within / (m * (m - 1)) - 2.0 * k_xy.mean()
+    # Leaving out the diagonals k(x_i, x_i) is what makes it unbiased.
+    return ((k_xx.sum() - np.trace(k_xx)) / (m_x * (m_x - 1))
+            + (k_yy.sum() - np.trace(k_yy)) / (m_y * (m_y - 1))
+            - 2.0 * k_xy.mean())
 
 
 def kernel_distance(features_a, features_b, num_subsets=100,
                     subset_size=1000, seed=0):
     """KID between two feature sets `[n_a, d]` and `[n_b, d]`.
 
-    Each of `num_subsets` rounds draws `m = min(n_a, n_b, subset_size)`
-    rows from each set without replacement and computes the unbiased MMD^2
-    estimate with the kernel k(x, y) = (x.y / d + 1)^3; the result is the
-    mean over rounds. Being unbiased, it is ~0 (and may be slightly
-    negative) for sets from the same distribution; it is symmetric in
-    expectation, and exactly so when `subset_size >= max(n_a, n_b)`.
+    Each of `num_subsets` rounds draws `min(n_a, subset_size)` rows of a
+    and `min(n_b, subset_size)` rows of b without replacement and computes
+    the unbiased MMD^2 estimate with the kernel k(x, y) = (x.y / d + 1)^3;
+    the result is the mean over rounds. Being unbiased, it is ~0 (and may
+    be slightly negative) for sets from the same distribution. It is
+    symmetric in expectation, and exactly so when both sets fit in one
+    subset (every round then uses all rows).
 
     Args:
       features_a: `[n_a, d]` array.
       features_b: `[n_b, d]` array.
       num_subsets: number of random subset pairs.
-      subset_size: rows per subset (capped by the smaller set).
+      subset_size: rows per subset (capped by each set's size).
       seed: seed of the subset draws, so results are reproducible.
 
     Returns:
       `(kid, std_error)`: the mean estimate and the standard error of that
-      mean over subsets (std / sqrt(num_subsets); nan for one subset). Subsets
-      overlap when `num_subsets * m` exceeds the set size, so `std_error`
-      measures the subset-sampling noise, not the full sampling uncertainty
-      of finite sets.
+      mean over subsets (std / sqrt(num_subsets); nan for one subset).
+      Subsets overlap when `num_subsets * subset_size` exceeds a set's
+      size, so `std_error` measures the subset-sampling noise, not the full
+      sampling uncertainty of finite sets.
     """
     features_a = check_features(features_a, "features_a")
     features_b = check_features(features_b, "features_b")
@@ -192,12 +197,13 @@ def kernel_distance(features_a, features_b, num_subsets=100,
         raise ValueError(
             "need num_subsets >= 1 and subset_size >= 2; got "
             f"{num_subsets}, {subset_size}.")
-    m = min(len(features_a), len(features_b), subset_size)
+    m_a = min(len(features_a), subset_size)
+    m_b = min(len(features_b), subset_size)
     rng = np.random.default_rng(seed)
     estimates = np.empty(num_subsets)
     for i in range(num_subsets):
-        x = features_a[rng.choice(len(features_a), m, replace=False)]
-        y = features_b[rng.choice(len(features_b), m, replace=False)]
+        x = features_a[rng.choice(len(features_a), m_a, replace=False)]
+        y = features_b[rng.choice(len(features_b), m_b, replace=False)]
         estimates[i] = _polynomial_mmd2_unbiased(x, y)
     if num_subsets == 1:
         return float(estimates[0]), float("nan")
