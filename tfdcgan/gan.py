@@ -62,8 +62,14 @@ class GAN(keras.Model):
                 f"The discriminator expects images of shape "
                 f"{tuple(discriminator.image_shape)} but the generator makes "
                 f"{self.image_shape}.")
-        # A variable, so checkpoints carry the noise stream and resume exactly.
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        # The training noise stream is (seed, counter) for stateless ops; as a
+        # weight it is saved with the model and restored by checkpoints, so a
+        # resumed run draws the noise it would have drawn.
+        self.noise_seed = self.add_weight(
+            name="noise_seed", shape=(2,), dtype="int64", trainable=False,
+            initializer=keras.initializers.Constant(
+                [np.random.randint(2**31 - 1) if seed is None else seed, 0]),
+            aggregation="only_first_replica")
         self.trackers = {
             name: keras.metrics.Mean(name=name)
             for name in ("d_loss", "d_loss_real", "d_loss_fake", "g_loss",
@@ -138,10 +144,15 @@ class GAN(keras.Model):
         uses); an int seed gives the same z every time, whatever the state.
         """
         if seed is None:
-            seed = tf.cast(self.seed_generator.next(), tf.int32)
+            seed = self._next_seed()
         else:
-            seed = tf.constant([seed, 0], tf.int32)
+            seed = tf.constant([seed, 0], tf.int64)
         return self._draw_z(n, seed)
+
+    def _next_seed(self):
+        seed = tf.identity(self.noise_seed.value)
+        self.noise_seed.assign_add(tf.constant([0, 1], tf.int64))
+        return seed
 
     def _draw_z(self, n, seed):
         shape = tf.stack([n, self.z_dim])
@@ -215,10 +226,11 @@ class GAN(keras.Model):
 
     def _noise_for_replica(self, batch_size):
         # Different noise on every replica of a distributed step.
-        seed = tf.cast(self.seed_generator.next(), tf.int32)
+        seed = self._next_seed()
         replica = tf.distribute.get_replica_context()
         if replica is not None:
-            seed += tf.cast(replica.replica_id_in_sync_group, tf.int32) * [0, 1]
+            replica_id = tf.cast(replica.replica_id_in_sync_group, tf.int64)
+            seed += tf.stack([replica_id * 7919, tf.constant(0, tf.int64)])
         return self._draw_z(batch_size, seed)
 
     def train_step(self, data):

@@ -1,0 +1,178 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+import keras
+
+import tfdcgan
+import shared_data
+
+TINY = dict(output_height=28, c_dim=1, z_dim=16, gf_dim=8, df_dim=8)
+
+
+def tiny_gan(**kwargs):
+    gan = tfdcgan.DCGAN(**{**TINY, "seed": 1, **kwargs})
+    gan.compile()
+    return gan
+
+
+def random_images(n=16, shape=(28, 28, 1), seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n,) + shape).astype("float32")
+
+
+def snapshot(variables):
+    return [v.numpy().copy() for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, v.numpy()) for b, v in zip(before, variables)]
+
+
+def test_discriminator_step_leaves_the_generator_unchanged():
+    gan = tiny_gan()
+    g_before = snapshot(gan.generator.variables)
+    d_before = snapshot(gan.discriminator.trainable_variables)
+    fake = gan.generator(gan.sample_z(16), training=True)
+    g_after_forward = snapshot(gan.generator.variables)
+    gan.discriminator_step(tf.constant(random_images()), fake)
+    assert not any(changed(g_after_forward, gan.generator.variables))
+    assert all(changed(d_before, gan.discriminator.trainable_variables))
+    assert gan.g_optimizer.iterations.numpy() == 0
+    # Only the generator's batch-norm statistics moved, in its forward pass.
+    moved = changed(g_before, gan.generator.variables)
+    names = [v.path for v, m in zip(gan.generator.variables, moved) if m]
+    assert names and all("moving" in name for name in names)
+
+
+def test_generator_step_leaves_the_discriminator_unchanged():
+    gan = tiny_gan()
+    d_before = snapshot(gan.discriminator.trainable_variables)
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.generator_step(gan.sample_z(16))
+    assert not any(changed(d_before, gan.discriminator.trainable_variables))
+    assert all(changed(g_before, gan.generator.trainable_variables))
+    assert gan.d_optimizer.iterations.numpy() == 0
+
+
+@pytest.mark.parametrize("frozen", ["d", "g"])
+def test_each_optimizer_moves_only_its_own_network_in_train_step(frozen):
+    # With one network's learning rate at 0, a whole train_step must leave that
+    # network's trainable weights exactly as they were.
+    gan = tfdcgan.DCGAN(**TINY, seed=1)
+    zero, adam = keras.optimizers.Adam(0.0, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
+    gan.compile(d_optimizer=zero if frozen == "d" else adam,
+                g_optimizer=zero if frozen == "g" else adam.from_config(adam.get_config()))
+    still = gan.discriminator if frozen == "d" else gan.generator
+    moves = gan.generator if frozen == "d" else gan.discriminator
+    still_before = snapshot(still.trainable_variables)
+    moves_before = snapshot(moves.trainable_variables)
+    gan.fit(random_images(32), batch_size=16, epochs=1, verbose=0)
+    assert not any(changed(still_before, still.trainable_variables))
+    assert all(changed(moves_before, moves.trainable_variables))
+
+
+def test_fit_on_real_mnist_lowers_the_discriminator_loss_on_real_digits():
+    images = shared_data.mnist_train_images(2048)
+    gan = tfdcgan.DCGAN(output_height=28, c_dim=1, gf_dim=16, df_dim=16, seed=0)
+    gan.compile()
+    probe = tf.constant(images[:256])
+
+    def real_loss():
+        logits = gan.discriminator(probe, training=True)
+        return float(tf.reduce_mean(gan.loss_fn.discriminator(logits, logits)[0]))
+
+    before = real_loss()
+    dataset = tf.data.Dataset.from_tensor_slices(images).shuffle(2048, seed=0).batch(
+        64, drop_remainder=True)
+    history = gan.fit(dataset, epochs=2, verbose=0).history
+    after = real_loss()
+    assert after < before
+    assert set(history) == {"d_loss", "d_loss_real", "d_loss_fake", "g_loss",
+                            "d_real", "d_fake"}
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert 0.0 <= min(history["d_real"]) and max(history["d_real"]) <= 1.0
+
+
+def test_generate_returns_uint8_images_reproducibly():
+    gan = tiny_gan()
+    images = gan.generate(5, seed=7)
+    assert images.dtype == np.uint8 and images.shape == (5, 28, 28, 1)
+    np.testing.assert_array_equal(images, gan.generate(5, seed=7))
+    assert not np.array_equal(images, gan.generate(5, seed=8))
+    assert gan.generate(300, batch_size=128).shape == (300, 28, 28, 1)
+
+
+def test_sample_z_follows_the_distribution_and_the_seed():
+    for dist, low, high in [("uniform_signed", -1, 1), ("uniform_unsigned", 0, 1)]:
+        z = tiny_gan(z_dist=dist).sample_z(2000).numpy()
+        assert z.shape == (2000, 16) and low <= z.min() and z.max() <= high
+    z = tiny_gan(z_dist="normal").sample_z(4000).numpy()
+    assert abs(z.mean()) < 0.05 and abs(z.std() - 1) < 0.05
+    gan = tiny_gan()
+    np.testing.assert_array_equal(gan.sample_z(4, seed=3), gan.sample_z(4, seed=3))
+    assert not np.array_equal(gan.sample_z(4), gan.sample_z(4))
+
+
+def test_conditional_model_trains_on_labels_and_generates_per_label():
+    gan = tiny_gan(y_dim=10)
+    labels = np.arange(32) % 10
+    history = gan.fit(random_images(32), labels, batch_size=16, verbose=0).history
+    assert np.isfinite(history["g_loss"]).all()
+    a = gan.generate(3, seed=0, labels=[1, 1, 1])
+    b = gan.generate(3, seed=0, labels=tf.one_hot([2, 2, 2], 10))
+    assert a.shape == (3, 28, 28, 1) and not np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax", "least_squares"])
+def test_every_loss_trains_with_g_steps(loss):
+    gan = tfdcgan.DCGAN(**TINY, g_steps=2, seed=0)
+    gan.compile(loss=loss)
+    history = gan.fit(random_images(32), batch_size=16, verbose=0).history
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert gan.g_optimizer.iterations.numpy() == 2 * gan.d_optimizer.iterations.numpy()
+
+
+def test_save_and_load_reproduce_generate_and_optimizer_state(tmp_path):
+    gan = tiny_gan(y_dim=10)
+    gan.compile(loss="least_squares")
+    gan.fit(random_images(32), np.arange(32) % 10, batch_size=16, verbose=0)
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded, tfdcgan.DCGAN)
+    assert loaded.get_config() == gan.get_config()
+    np.testing.assert_array_equal(loaded.generate(8, seed=3), gan.generate(8, seed=3))
+    assert loaded.loss == "least_squares"
+    assert loaded.d_optimizer.iterations.numpy() == gan.d_optimizer.iterations.numpy()
+    np.testing.assert_array_equal(loaded.sample_z(4), gan.sample_z(4))
+    # The loaded model keeps training.
+    loaded.fit(random_images(32), np.arange(32) % 10, batch_size=16, verbose=0)
+
+
+def test_wrong_image_shape_is_a_value_error_before_any_step():
+    gan = tiny_gan()
+    with pytest.raises(ValueError, match=r"\[batch, 28, 28, 1\].*\[None, 28, 28, 3\]"):
+        gan.fit(tf.data.Dataset.from_tensor_slices(random_images(8, (28, 28, 3))).batch(4))
+    with pytest.raises(ValueError, match=r"\[batch, 28, 28, 1\].*\[8, 32, 32, 1\]"):
+        gan.fit(random_images(8, (32, 32, 1)), batch_size=4)
+    assert gan.d_optimizer.iterations.numpy() == 0
+
+
+def test_labels_missing_or_unexpected_is_a_value_error_before_any_step():
+    conditional = tiny_gan(y_dim=10)
+    with pytest.raises(ValueError, match="y_dim=10"):
+        conditional.fit(random_images(8), batch_size=4, verbose=0)
+    unconditional = tiny_gan()
+    dataset = tf.data.Dataset.from_tensor_slices((random_images(8), np.arange(8))).batch(4)
+    with pytest.raises(ValueError, match="unconditional"):
+        unconditional.fit(dataset, verbose=0)
+    assert conditional.d_optimizer.iterations.numpy() == 0
+    assert unconditional.d_optimizer.iterations.numpy() == 0
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="output_height"):
+        tfdcgan.DCGAN(output_height=0)
+    with pytest.raises(ValueError, match="z_dist"):
+        tfdcgan.DCGAN(**TINY, z_dist="cauchy")
+    with pytest.raises(ValueError, match="g_steps"):
+        tfdcgan.DCGAN(**TINY, g_steps=0)
