@@ -22,6 +22,9 @@ WEIGHTS_FILENAME = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 WEIGHTS_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/"
                "inception_v3/" + WEIGHTS_FILENAME)
 WEIGHTS_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"
+# keras.utils.get_file writes here when the Keras home is not writable (or
+# does not exist yet), so downloaded weights may sit here instead.
+_FALLBACK_KERAS_HOME = os.path.join("/tmp", ".keras")
 
 
 class MissingWeightsError(FileNotFoundError):
@@ -41,8 +44,7 @@ def _keras_home():
 def weights_search_paths():
     """Where `inception_weights_path` looks, in order."""
     paths = [os.path.join(_keras_home(), "models", WEIGHTS_FILENAME)]
-    # Keras falls back to /tmp/.keras when its home is not writable.
-    fallback = os.path.join("/tmp", ".keras", "models", WEIGHTS_FILENAME)
+    fallback = os.path.join(_FALLBACK_KERAS_HOME, "models", WEIGHTS_FILENAME)
     if fallback not in paths:
         paths.append(fallback)
     return paths
