@@ -58,7 +58,12 @@ class ClassifierExtractor(extractors.FeatureExtractor):
 
 
 @extractors.register_extractor("mnist_classifier")
-def _make_mnist_classifier(batch_size=500, **kwargs):
-    """kwargs: see `classifier.load_or_train_mnist_classifier`."""
+def _make_mnist_classifier(**kwargs):
+    """kwargs: see `classifier.load_or_train_mnist_classifier`.
+
+    There `batch_size` is the training batch size (part of the cache key);
+    set the returned extractor's `batch_size` attribute to change how many
+    images go through per forward pass.
+    """
     model, info = classifier.load_or_train_mnist_classifier(**kwargs)
-    return ClassifierExtractor(model, batch_size=batch_size, info=info)
+    return ClassifierExtractor(model, info=info)
