@@ -257,7 +257,13 @@ class GAN(keras.Model):
         self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_real"].update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
         self.trackers["d_fake"].update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(),
+                      tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras reduces multi-worker logs with `strategy.reduce(MEAN,
+            # axis=0)`, which needs an axis: scalars fail (Keras 3.15).
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def discriminator_step(self, images, fake, labels=None):
         """One update of the discriminator's variables, and only of them.

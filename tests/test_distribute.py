@@ -1,0 +1,107 @@
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfdcgan
+
+TINY = dict(output_height=28, c_dim=1, z_dim=16, gf_dim=8, df_dim=8)
+
+
+def images(n=64, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
+
+
+@pytest.fixture(scope="module")
+def mirrored():
+    """One strategy for the module: two MirroredStrategy objects in one process
+    can reuse each other's collective instance keys."""
+    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+    if len(devices) < 2:
+        pytest.skip("TensorFlow started before conftest could split the CPU in two")
+    return tf.distribute.MirroredStrategy(devices[:2])
+
+
+def test_mirrored_strategy_over_two_cpu_devices(mirrored):
+    strategy = mirrored
+    with strategy.scope():
+        gan = tfdcgan.DCGAN(**TINY, seed=1)
+        gan.compile()
+    assert strategy.num_replicas_in_sync == 2
+    dataset = tf.data.Dataset.from_tensor_slices(images()).batch(32, drop_remainder=True)
+    before = [v.numpy().copy() for v in gan.generator.trainable_variables]
+    history = gan.fit(dataset, epochs=1, verbose=0).history
+    assert all(np.isfinite(v).all() for v in history.values())
+    after = gan.generator.trainable_variables
+    assert all(not np.array_equal(b, a.numpy()) for b, a in zip(before, after))
+    # Variables stay mirrored: every replica holds the same values.
+    for variable in gan.discriminator.trainable_variables:
+        replicas = strategy.experimental_local_results(variable.value)
+        np.testing.assert_array_equal(replicas[0].numpy(), replicas[1].numpy())
+    assert gan.generate(4, seed=0).shape == (4, 28, 28, 1)
+
+
+def test_mirrored_loss_is_averaged_over_the_global_batch(mirrored):
+    # One replica with batch 32 and two replicas with 16 each must make the
+    # same D update. One layer keeps batch norm (whose statistics are per
+    # replica) out of the discriminator, so the two are exactly comparable.
+    data = images(32)
+    fake = np.random.default_rng(1).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+
+    def one_d_step(strategy):
+        with strategy.scope():
+            gan = tfdcgan.DCGAN(**TINY, num_layers=1, seed=3)
+            gan.compile(d_optimizer=tf.keras.optimizers.SGD(0.1))
+        assert not gan.discriminator.norms
+        dataset = strategy.experimental_distribute_dataset(
+            tf.data.Dataset.from_tensor_slices((data, fake)).batch(32))
+        step = tf.function(lambda x, f: gan.discriminator_step(x, f))
+        for batch in dataset:
+            strategy.run(step, args=batch)
+        return [v.numpy() for v in gan.discriminator.trainable_variables]
+
+    single = one_d_step(tf.distribute.OneDeviceStrategy("/cpu:0"))
+    two = one_d_step(mirrored)
+    initial = tfdcgan.DCGAN(**TINY, num_layers=1, seed=3).discriminator.get_weights()
+    assert not np.allclose(single[0], initial[0])
+    for m, s in zip(two, single):
+        np.testing.assert_allclose(m, s, rtol=1e-4, atol=1e-6)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_multi_worker_mirrored_strategy_with_two_processes(tmp_path):
+    script = pathlib.Path(__file__).with_name("multi_worker_fit.py")
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "-1"}
+    workers = []
+    for index in range(2):
+        config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+        workers.append(subprocess.Popen(
+            [sys.executable, str(script), config, str(tmp_path / f"w{index}.npz")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    try:
+        outputs = [w.communicate(timeout=300)[0] for w in workers]
+    finally:
+        for w in workers:
+            w.kill()
+    for w, out in zip(workers, outputs):
+        assert w.returncode == 0, out[-3000:]
+    first, second = (np.load(tmp_path / f"w{i}.npz") for i in range(2))
+    assert int(first["num_replicas"]) == 2
+    assert np.isfinite(first["losses"]).all()
+    weights = [k for k in first.files if k.startswith("w")]
+    assert weights
+    for key in weights:
+        np.testing.assert_array_equal(first[key], second[key])
