@@ -1,0 +1,25 @@
+"""Callbacks for `fit()`: what a training run writes and how it stops.
+
+    SampleGrid            samples/train_{step:08d}.png from a fixed z
+    LossCurves            stats.jsonl and losses.png
+    TrainingGif           training.gif of the sample grids
+    TensorBoardSummaries  scalars, D(x)/D(G(z)) histograms, image grids
+    NaNGuard              stop at the first non-finite loss
+    RunCheckpoint         what a checkpoint holds; robust restore
+    Checkpointer          save every N steps and at epoch ends
+    StopOnSignal          Ctrl-C / SIGTERM: stop cleanly after this step
+    RunProgbar            the Keras progress bar, numbered for the whole run
+
+Each counts steps across `fit()` calls (`StepCallback`), so a run that
+resumes at step N passes `initial_step=N` and continues where it stopped.
+"""
+
+from tfdcgan.callbacks.checkpoint import Checkpointer, RunCheckpoint
+from tfdcgan.callbacks.curves import LossCurves
+from tfdcgan.callbacks.gif import TrainingGif
+from tfdcgan.callbacks.interrupt import StopOnSignal
+from tfdcgan.callbacks.nan_guard import NaNGuard
+from tfdcgan.callbacks.progbar import RunProgbar
+from tfdcgan.callbacks.samples import SampleGrid
+from tfdcgan.callbacks.steps import StepCallback
+from tfdcgan.callbacks.tensorboard import TensorBoardSummaries

@@ -1,0 +1,58 @@
+"""`NaNGuard`: stop training at the first non-finite loss, and say where."""
+
+import logging
+
+from tfdcgan.callbacks.steps import StepCallback, non_finite
+
+logger = logging.getLogger(__name__)
+
+
+class NaNGuard(StepCallback):
+    """Stops `fit()` after the first step whose logged metrics (any of them,
+    not only `loss` as `keras.callbacks.TerminateOnNaN`) are NaN or infinite.
+
+    A `Checkpointer` given this guard saves nothing once it has tripped, so
+    the last good checkpoint is never replaced by broken weights.
+
+    Args:
+        initial_step: int, steps already done (see `StepCallback`).
+        last_checkpoint: optional callable returning the path of the last good
+            checkpoint (or None), for the message.
+
+    Attributes:
+        stopped_at: the step that went non-finite, or None.
+        bad_metrics: the names of the non-finite metrics at that step.
+    """
+
+    def __init__(self, initial_step=0, last_checkpoint=None):
+        super().__init__(initial_step)
+        self.last_checkpoint = last_checkpoint
+        self.stopped_at = None
+        self.bad_metrics = []
+
+    @property
+    def tripped(self):
+        return self.stopped_at is not None
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        bad = non_finite(logs)
+        if bad and not self.tripped:
+            self.stopped_at = self.step
+            self.bad_metrics = bad
+            self.model.stop_training = True
+            logger.error(self.message())
+
+    def message(self):
+        """Names the step, the metrics and the last good checkpoint."""
+        if not self.tripped:
+            return "Training losses are finite."
+        path = self.last_checkpoint() if self.last_checkpoint else None
+        if path:
+            where = (f"The last good checkpoint, {path}, is kept as it was; "
+                     f"running the same command again resumes from it (try a "
+                     f"lower learning rate).")
+        else:
+            where = "No checkpoint had been written yet."
+        return (f"Non-finite {', '.join(self.bad_metrics)} at step {self.stopped_at}: "
+                f"training stopped. {where}")

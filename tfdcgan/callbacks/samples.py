@@ -1,0 +1,53 @@
+"""`SampleGrid`: a grid of images from a fixed z every few steps."""
+
+import os
+
+import numpy as np
+
+from tfdcgan import visualize
+from tfdcgan.callbacks.steps import StepCallback
+
+
+class SampleGrid(StepCallback):
+    """Writes `directory/{prefix}{step:08d}.png`, a grid of `G(z)` for a fixed
+    `z`, every `every` steps (carpedm20's `sample_freq`).
+
+    Any number of samples works (the grid need not be square). Images come
+    from the generator in inference mode, so sampling never changes training.
+
+    Args:
+        directory: str, where the PNGs go.
+        z: float32 `[n, z_dim]`, the fixed noise (a `tf.Variable` is read
+            each time, so a restored checkpoint's z is used).
+        labels: integer `[n]` or one-hot `[n, y_dim]` for a conditional model.
+        every: int, steps between grids; 0 or None for none.
+        prefix: str, file name prefix.
+        initial_step: int, steps already done (see `StepCallback`).
+    """
+
+    def __init__(self, directory, z, labels=None, every=200, prefix="train_",
+                 initial_step=0):
+        super().__init__(initial_step)
+        self.directory = directory
+        self.z = z
+        self.labels = labels
+        self.every = every
+        self.prefix = prefix
+        self.written = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        if self.every and self.step % self.every == 0:
+            self.write()
+
+    def path(self, step=None):
+        step = self.step if step is None else step
+        return os.path.join(self.directory, f"{self.prefix}{step:08d}.png")
+
+    def write(self, step=None):
+        """Writes the grid for `step` (default: the current step); returns its path."""
+        z = np.asarray(self.z, np.float32)
+        images = visualize.generate_from_z(self.model, z, self.labels)
+        path = visualize.save_grid(images, self.path(step))
+        self.written.append(path)
+        return path
