@@ -176,3 +176,13 @@ def test_bad_constructor_arguments():
         tfdcgan.DCGAN(**TINY, z_dist="cauchy")
     with pytest.raises(ValueError, match="g_steps"):
         tfdcgan.DCGAN(**TINY, g_steps=0)
+
+
+def test_fit_with_tensorboard_callback_and_progress_bar(tmp_path, capsys):
+    gan = tiny_gan()
+    callback = keras.callbacks.TensorBoard(str(tmp_path / "logs"), update_freq="batch")
+    gan.fit(random_images(32), batch_size=16, epochs=1, verbose=1, callbacks=[callback])
+    events = list((tmp_path / "logs").rglob("events.out.tfevents.*"))
+    assert events
+    printed = capsys.readouterr().out
+    assert "2/2" in printed and "d_loss" in printed and "g_loss" in printed
