@@ -20,6 +20,10 @@ import numpy as np
 import tensorflow as tf
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# libjpeg's accurate integer IDCT, as Pillow uses. TensorFlow's default
+# (INTEGER_FAST) is off by up to 5 levels and was only ~2% faster on CelebA
+# crops here.
+_DCT = "INTEGER_ACCURATE"
 
 
 def to_channels(image, c_dim):
@@ -58,8 +62,7 @@ def decode_any(raw, c_dim):
         return tf.cast(pixels, tf.float32) / 65535.0
 
     def jpeg():
-        pixels = tf.io.decode_jpeg(raw, channels=c_dim)
-        return tf.cast(pixels, tf.float32) / 255.0
+        return decode_jpeg(raw, c_dim)
 
     def other():  # GIF, BMP, WebP
         pixels = tf.io.decode_image(raw, channels=0, expand_animations=False)
@@ -69,6 +72,30 @@ def decode_any(raw, c_dim):
     image = tf.cond(tf.io.is_jpeg(raw), jpeg,
                     lambda: tf.cond(is_png, png, other))
     return to_channels(image, c_dim)
+
+
+def decode_jpeg(raw, c_dim, window=None):
+    """JPEG bytes to float32 `[h, w, c_dim]` in [0, 1], optionally a window.
+
+    The decoder converts colour itself (grey output is the luma plane), except
+    that libjpeg cannot turn CMYK into grey: those go through RGB.
+
+    Args:
+        raw: scalar string tensor.
+        c_dim: 1 or 3.
+        window: optional int32 `[top, left, height, width]`.
+    """
+    def run(channels):
+        if window is None:
+            pixels = tf.io.decode_jpeg(raw, channels=channels, dct_method=_DCT)
+        else:
+            pixels = tf.io.decode_and_crop_jpeg(raw, window, channels=channels, dct_method=_DCT)
+        return tf.cast(pixels, tf.float32) / 255.0
+
+    if c_dim == 3:
+        return run(3)
+    is_cmyk = tf.equal(tf.image.extract_jpeg_shape(raw)[2], 4)
+    return tf.cond(is_cmyk, lambda: tf.image.rgb_to_grayscale(run(3)), lambda: run(1))
 
 
 def decode_jpeg_crop(raw, c_dim, crop_height, crop_width, crop_fn, fit_fn):
@@ -84,12 +111,10 @@ def decode_jpeg_crop(raw, c_dim, crop_height, crop_width, crop_fn, fit_fn):
 
     def window():
         box = geometry.tf_jpeg_crop_window(shape, crop_height, crop_width)
-        pixels = tf.io.decode_and_crop_jpeg(raw, box, channels=c_dim)
-        return tf.cast(pixels, tf.float32) / 255.0
+        return decode_jpeg(raw, c_dim, box)
 
     def small():
-        pixels = tf.cast(tf.io.decode_jpeg(raw, channels=c_dim), tf.float32) / 255.0
-        return crop_fn(fit_fn(pixels))
+        return crop_fn(fit_fn(decode_jpeg(raw, c_dim)))
 
     image = tf.cond(fits, window, small)
     return tf.ensure_shape(image, [crop_height, crop_width, c_dim])
@@ -102,7 +127,7 @@ def pillow_decode(path, c_dim):
         float32 `[height, width, c_dim]` in [0, 1].
     """
     image = tf.numpy_function(
-        lambda p: _pillow_array(p.decode(), c_dim), [path], tf.float32,
+        lambda p: _pillow_array(np.asarray(p).item().decode(), c_dim), [path], tf.float32,
         stateful=False)
     return tf.ensure_shape(image, [None, None, c_dim])
 

@@ -115,13 +115,23 @@ def _fit_fn(crop_size):
 def _resize(images, output_size, crop_size):
     """Bilinear resize; antialiased when shrinking, as Pillow's resize is.
 
-    Works on one image `[h, w, c]` or a batch `[b, h, w, c]`.
+    Works on one image `[h, w, c]` or a batch `[b, h, w, c]`. Images already
+    at the output size pass through untouched (exact, and common: many
+    datasets come pre-resized to 64x64).
     """
     if crop_size is not None and tuple(crop_size) == tuple(output_size):
         return images
     shrinking = crop_size is None or (
         output_size[0] < crop_size[0] or output_size[1] < crop_size[1])
-    resized = tf.image.resize(images, output_size, method="bilinear", antialias=shrinking)
+
+    def resize():
+        return tf.image.resize(images, output_size, method="bilinear", antialias=shrinking)
+
+    if crop_size is None:
+        same = tf.reduce_all(tf.shape(images)[-3:-1] == tf.constant(output_size))
+        resized = tf.cond(same, lambda: images, resize)
+    else:
+        resized = resize()
     return tf.ensure_shape(resized, [*images.shape[:-3], *output_size, images.shape[-1]])
 
 
