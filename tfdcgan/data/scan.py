@@ -14,6 +14,7 @@ import concurrent.futures
 import dataclasses
 import glob
 import os
+import re
 
 from tfdcgan.data import headers as headers_lib
 from tfdcgan.data.errors import DatasetError
@@ -157,6 +158,8 @@ def _decode_problem(path, header):
     try:
         decode.decode_file_eagerly(path, header.needs_pillow)
     except Exception as e:  # any decoder failure means "skip this file"
-        first_line = (str(e).strip().splitlines() or [type(e).__name__])[-1]
-        return f"truncated or corrupt ({first_line[:120]})"
+        # Keep the decoder's words, minus TensorFlow's op and device tags.
+        message = re.sub(r"\{\{.*?\}\}|\[Op:\w+\]", "", str(e)).strip()
+        message = (message.splitlines() or [type(e).__name__])[-1].strip()
+        return f"truncated or corrupt: {message[:100]}"
     return None
