@@ -23,22 +23,30 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 @pytest.fixture
-def empty_keras_home(tmp_path, monkeypatch):
-    """Keras home and its /tmp fallback point at empty folders, and any
-    network access fails the test."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.setattr(inception, "_FALLBACK_KERAS_HOME",
-                        str(tmp_path / "tmp_keras"))
+def network_calls(monkeypatch):
+    """Records (and blocks) every download attempt."""
+    calls = []
 
     def no_network(*args, **kwargs):
-        raise AssertionError("tried to reach the network")
+        calls.append(args)
+        raise OSError("network blocked by the test")
 
     monkeypatch.setattr(urllib.request, "urlretrieve", no_network)
     monkeypatch.setattr(keras.utils, "get_file", no_network)
+    return calls
+
+
+@pytest.fixture
+def empty_keras_home(tmp_path, monkeypatch):
+    """Keras home and its /tmp fallback point at empty folders."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.setattr(inception, "_FALLBACK_KERAS_HOME",
+                        str(tmp_path / "tmp_keras"))
     return tmp_path / "keras_home"
 
 
-def test_missing_weights_error_says_where_to_put_the_file(empty_keras_home):
+def test_missing_weights_error_says_where_to_put_the_file(empty_keras_home,
+                                                           network_calls):
     expected_path = os.path.join(str(empty_keras_home), "models",
                                  inception.WEIGHTS_FILENAME)
     assert inception.inception_weights_path() is None
@@ -49,15 +57,20 @@ def test_missing_weights_error_says_where_to_put_the_file(empty_keras_home):
     assert inception.WEIGHTS_URL in message
     assert "allow_download=True" in message
     assert isinstance(caught.value, FileNotFoundError)
+    assert network_calls == []  # downloading is opt-in
 
 
-def test_missing_explicit_weights_path(empty_keras_home, tmp_path):
+def test_missing_explicit_weights_path(empty_keras_home, network_calls,
+                                      tmp_path):
     missing = str(tmp_path / "nowhere.h5")
     with pytest.raises(metrics.MissingWeightsError, match="nowhere.h5"):
-        metrics.get_extractor("inception", weights_path=missing)
+        metrics.get_extractor("inception", weights_path=missing,
+                              allow_download=True)
+    assert network_calls == []
 
 
-def test_weights_found_in_keras_cache_and_checked(empty_keras_home):
+def test_weights_found_in_keras_cache_and_checked(empty_keras_home,
+                                                   network_calls):
     path = empty_keras_home / "models" / inception.WEIGHTS_FILENAME
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not the real weights")
@@ -65,12 +78,18 @@ def test_weights_found_in_keras_cache_and_checked(empty_keras_home):
     # A truncated download must not surface as an obscure HDF5 error.
     with pytest.raises(metrics.MissingWeightsError, match="md5 mismatch"):
         inception.resolve_weights()
+    assert network_calls == []
+    # When allowed, a corrupt file is fetched again.
+    with pytest.raises(metrics.MissingWeightsError, match="failed"):
+        inception.resolve_weights(allow_download=True)
+    assert len(network_calls) == 1
 
 
 def test_download_is_opt_in_time_bounded_and_failure_is_clear(
         empty_keras_home, monkeypatch):
     seen_timeouts = []
 
+    # Patches get_file itself: the test must never reach the network.
     def failing_get_file(*args, **kwargs):
         seen_timeouts.append(socket.getdefaulttimeout())
         raise Exception("URL fetch failure: no route to host")

@@ -112,14 +112,14 @@ def resolve_weights(weights_path=None, allow_download=False,
                 f"weights_path {weights_path!r} does not exist."))
         return weights_path
     path = inception_weights_path()
-    if path is not None:
-        if _md5(path) != WEIGHTS_MD5:
-            raise MissingWeightsError(_missing_message(
-                f"{path} is incomplete or corrupt (md5 mismatch); delete "
-                "it."))
+    if path is not None and _md5(path) == WEIGHTS_MD5:
         return path
     if allow_download:
         return _download(download_timeout)
+    if path is not None:
+        # A truncated download must not surface as an obscure HDF5 error.
+        raise MissingWeightsError(_missing_message(
+            f"{path} is incomplete or corrupt (md5 mismatch); delete it."))
     raise MissingWeightsError(_missing_message(
         "InceptionV3 weights not found in: "
         + ", ".join(weights_search_paths()) + "."))
