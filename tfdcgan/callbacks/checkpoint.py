@@ -83,7 +83,8 @@ class RunCheckpoint:
     def weights_finite(self):
         """True when every floating-point variable of the model is finite."""
         for v in self.gan.variables:
-            if v.dtype.is_floating and not bool(tf.reduce_all(tf.math.is_finite(v))):
+            if tf.as_dtype(v.dtype).is_floating and not bool(
+                    tf.reduce_all(tf.math.is_finite(v))):
                 return False
         return True
 

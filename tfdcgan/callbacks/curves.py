@@ -115,13 +115,13 @@ def plot_curves(records, path, smoothing=0.9):
 
 
 def _ema(values, smoothing):
-    out, last = [], None
+    """Exponential moving average, debiased as TensorBoard's smoothing."""
+    out, average, weight = [], 0.0, 0.0
     for v in values:
-        if v != v:  # NaN: keep the line going
-            out.append(last if last is not None else v)
-            continue
-        last = v if last is None else smoothing * last + (1 - smoothing) * v
-        out.append(last)
+        if v == v:  # NaN leaves the average where it was
+            average = smoothing * average + (1 - smoothing) * v
+            weight = smoothing * weight + (1 - smoothing)
+        out.append(average / weight if weight else float("nan"))
     return out
 
 

@@ -1,0 +1,94 @@
+"""The flags of `main.py`: carpedm20/DCGAN-tensorflow's, then tfdcgan's.
+
+Every flag is a keyword argument of `tfdcgan.run.main` of the same name
+(`tfdcgan.run.RunConfig`); `run_kwargs` turns parsed flags into them, so
+`python main.py --dataset mnist --train` is `tfdcgan.run.main(dataset="mnist",
+train=True)`. Help strings end with the default in brackets, as carpedm20's.
+
+This module imports no TensorFlow, so `python main.py --help` is quick.
+"""
+
+import math
+
+from absl import flags
+
+# Flags whose default depends on the dataset: when not given on the command
+# line they reach `tfdcgan.run` as None, which picks the dataset's default.
+DATASET_DEPENDENT = ("output_height",)
+
+
+def define_flags(flag_values=flags.FLAGS):
+    """Defines every flag on `flag_values` (the global `FLAGS` by default)."""
+    fv = {"flag_values": flag_values}
+
+    # carpedm20/DCGAN-tensorflow: same names, defaults and meaning.
+    flags.DEFINE_integer("epoch", 25, "Epochs to train [25]", **fv)
+    flags.DEFINE_float("learning_rate", 0.0002, "Learning rate of Adam, for D and G [0.0002]", **fv)
+    flags.DEFINE_float("beta1", 0.5, "Momentum term (beta_1) of Adam [0.5]", **fv)
+    flags.DEFINE_float("train_size", math.inf, "Train on at most this many images [inf]", **fv)
+    flags.DEFINE_integer("batch_size", 64, "Images per batch; also the samples per grid [64]", **fv)
+    flags.DEFINE_integer("input_height", 108, "Height of the centre crop with --crop; ignored for mnist [108]", **fv)
+    flags.DEFINE_integer("input_width", None, "Width of the crop; None: input_height [None]", **fv)
+    flags.DEFINE_integer("output_height", 64, "Height of the images generated (and of the training images, resized) [64; 28 for mnist]", **fv)
+    flags.DEFINE_integer("output_width", None, "Width of the images generated; None: output_height [None]", **fv)
+    flags.DEFINE_string("dataset", "celebA", "mnist, or the name of an image folder under --data_dir [celebA]", **fv)
+    flags.DEFINE_string("input_fname_pattern", "*.jpg", "Glob of the image files in the dataset folder [*.jpg]", **fv)
+    flags.DEFINE_string("data_dir", "./data", "Folder holding the datasets (mnist: data_dir/mnist; offline, a bundled set) [./data]", **fv)
+    flags.DEFINE_string("out_dir", "./out", "Root folder of the run directories [./out]", **fv)
+    flags.DEFINE_string("out_name", "", "Run directory under out_dir; empty: derived from the settings, so the same command resumes or tests the same run [\"\"]", **fv)
+    flags.DEFINE_string("checkpoint_dir", "checkpoint", "Checkpoint folder, under the run directory [checkpoint]", **fv)
+    flags.DEFINE_string("sample_dir", "samples", "Sample folder, under the run directory [samples]", **fv)
+    flags.DEFINE_boolean("train", False, "Train, resuming the run's latest checkpoint if there is one; without it, load the latest checkpoint (test mode) [False]", **fv)
+    flags.DEFINE_boolean("crop", False, "Centre-crop input_height x input_width before resizing [False]", **fv)
+    flags.DEFINE_boolean("visualize", False, "Write the images of --visualize_option to the sample folder [False]", **fv)
+    flags.DEFINE_boolean("export", False, "Write the generator as a TensorFlow SavedModel to <run>/export/saved_model [False]", **fv)
+    flags.DEFINE_boolean("freeze", False, "Write the generator as a TensorFlow Lite model to <run>/export/generator.tflite [False]", **fv)
+    flags.DEFINE_integer("max_to_keep", 1, "Checkpoints kept [1]", **fv)
+    flags.DEFINE_integer("sample_freq", 200, "Write a sample grid every this many steps [200]", **fv)
+    flags.DEFINE_integer("ckpt_freq", 200, "Save a checkpoint every this many steps, besides epoch ends and interrupts [200]", **fv)
+    flags.DEFINE_integer("z_dim", 100, "Dimensions of the noise z [100]", **fv)
+    flags.DEFINE_enum("z_dist", "uniform_signed", ["uniform_signed", "uniform_unsigned", "normal", "normal01"],
+                      "Distribution of z: U(-1, 1), U(0, 1) or N(0, 1) (normal01 = normal) [uniform_signed]", **fv)
+    flags.DEFINE_boolean("G_img_sum", False, "Also write generator image grids to TensorBoard [False]", **fv)
+
+    # The model (a --model choice belongs here).
+    flags.DEFINE_integer("seed", None, "Seed of weights, noise, data order and samples; None: random, recorded in the run so resume is still exact [None]", **fv)
+    flags.DEFINE_integer("g_steps", 2, "Generator updates per discriminator update (2 as carpedm20; 1 as the paper) [2]", **fv)
+    flags.DEFINE_enum("loss", "non_saturating", ["non_saturating", "minimax", "least_squares"], "GAN loss [non_saturating]", **fv)
+    flags.DEFINE_integer("kernel_size", 5, "Convolution kernel size [5]", **fv)
+    flags.DEFINE_integer("gf_dim", 64, "Generator channels at its last hidden layer [64]", **fv)
+    flags.DEFINE_integer("df_dim", 64, "Discriminator channels at its first layer [64]", **fv)
+    flags.DEFINE_integer("c_dim", None, "Image channels, 1 or 3; None: from the data (1 for mnist) [None]", **fv)
+    flags.DEFINE_integer("y_dim", None, "Label classes to condition D and G on; None: 10 for mnist (as carpedm20), none otherwise; 0: none [None]", **fv)
+    flags.DEFINE_integer("num_layers", None, "Stride-2 layers per network; None: from the image size (28: 2, 64: 4) [None]", **fv)
+
+    # Outputs.
+    flags.DEFINE_string("logs_dir", "./logs", "TensorBoard folder; each run writes to logs_dir/<run name> [./logs]", **fv)
+    flags.DEFINE_integer("visualize_option", 1, "With --visualize: 0 a grid of random samples; 1 a grid per z dimension sweeping it; 2, 3 GIFs of such sweeps; 4 GIFs and a merged GIF [1]", **fv)
+    flags.DEFINE_integer("generate", 0, "Write this many individual PNG images to <run>/generated [0]", **fv)
+
+    # Hardware and reproducibility.
+    flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multi_worker"], "tf.distribute strategy: one device, all local GPUs, or several machines (TF_CONFIG) [default]", **fv)
+    flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_float16", "mixed_bfloat16"], "Keras dtype policy of the networks [none]", **fv)
+    flags.DEFINE_boolean("deterministic", False, "Bitwise-reproducible ops (tf.config.experimental.enable_op_determinism), slower [False]", **fv)
+
+    # Quality metrics during training go in their own section here.
+
+    flags.register_validator("visualize_option", lambda v: v in (0, 1, 2, 3, 4),
+                             "--visualize_option must be 0, 1, 2, 3 or 4", **fv)
+    flags.register_validator("batch_size", lambda v: v > 0, "--batch_size must be positive", **fv)
+    flags.register_validator("generate", lambda v: v >= 0, "--generate must be >= 0", **fv)
+
+
+def run_kwargs(flag_values, names):
+    """Keyword arguments for `tfdcgan.run.main` from parsed flags.
+
+    Args:
+        flag_values: parsed `absl.flags.FlagValues`.
+        names: the argument names (`tfdcgan.run.RunConfig`'s fields).
+    """
+    kwargs = {name: flag_values[name].value for name in names}
+    for name in DATASET_DEPENDENT:
+        if not flag_values[name].present:
+            kwargs[name] = None
+    return kwargs

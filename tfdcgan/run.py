@@ -1,0 +1,612 @@
+"""What `main.py` calls: settings -> data -> model -> training, or test mode.
+
+    import tfdcgan.run
+    tfdcgan.run.main(dataset="mnist", train=True, epoch=1, train_size=640)
+    tfdcgan.run.main(dataset="mnist", visualize=True, visualize_option=0)
+
+Every keyword is the `main.py` flag of the same name (`RunConfig`).
+
+The run directory, `out_dir/out_name`, holds:
+
+    FLAGS.json      the settings of the latest training invocation
+    model.json      the model's Keras config, written once (test mode builds
+                    the model from it, and a resumed run must match it)
+    checkpoint/     ckpt-{step}.index / .data-*, and the `checkpoint` index
+    samples/        train_{step:08d}.png every sample_freq steps, and the
+                    files of --visualize
+    stats.jsonl     every step's metrics, one JSON object a line
+    losses.png      D and G loss curves, redrawn every sample_freq steps
+    training.gif    the sample grids, animated, at the end of training
+    generated/      --generate N: 000000.png, 000001.png, ...
+    export/         --export: saved_model/; --freeze: generator.tflite
+
+TensorBoard events go to `logs_dir/out_name`. The default `out_name` is
+derived from the settings that define the run (dataset, sizes, z, batch
+size, and any model or optimiser setting changed from its default), not from
+the time, so the same command finds the same run: `--train` resumes it and
+test mode loads it. `--epoch` is not part of the name: raising it continues
+a finished run.
+
+Exact resume: a checkpoint holds the weights, both optimizers, the noise
+stream, the fixed sample z and where training stands (step, epoch, batch).
+Epoch e's data is loaded with the shuffle seed `epoch_seed(seed, e)`, so its
+order depends only on the seed and e; a run resumed in the middle of an
+epoch reloads that epoch's data and skips the batches already trained (which
+costs decoding them once). `fit()` is called once per epoch for this.
+"""
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import signal
+import time
+
+import numpy as np
+import tensorflow as tf
+import keras
+
+from tfdcgan import callbacks as cb
+from tfdcgan import data as data_lib
+from tfdcgan import export as export_lib
+from tfdcgan import visualize as visualize_lib
+from tfdcgan.dcgan import DCGAN
+
+logger = logging.getLogger(__name__)
+
+MNIST = "mnist"
+MNIST_CLASSES = 10
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """The settings of a run: `main.py`'s flags (see flags.py for each one's help)."""
+
+    # carpedm20/DCGAN-tensorflow's flags.
+    epoch: int = 25
+    learning_rate: float = 0.0002
+    beta1: float = 0.5
+    train_size: float = math.inf
+    batch_size: int = 64
+    input_height: int = 108
+    input_width: int = None
+    output_height: int = None  # None: 28 for mnist, 64 otherwise
+    output_width: int = None
+    dataset: str = "celebA"
+    input_fname_pattern: str = "*.jpg"
+    data_dir: str = "./data"
+    out_dir: str = "./out"
+    out_name: str = ""
+    checkpoint_dir: str = "checkpoint"
+    sample_dir: str = "samples"
+    train: bool = False
+    crop: bool = False
+    visualize: bool = False
+    export: bool = False
+    freeze: bool = False
+    max_to_keep: int = 1
+    sample_freq: int = 200
+    ckpt_freq: int = 200
+    z_dim: int = 100
+    z_dist: str = "uniform_signed"
+    G_img_sum: bool = False
+    # The model.
+    seed: int = None
+    g_steps: int = 2
+    loss: str = "non_saturating"
+    kernel_size: int = 5
+    gf_dim: int = 64
+    df_dim: int = 64
+    c_dim: int = None
+    y_dim: int = None  # None: 10 for mnist, none otherwise; 0: none
+    num_layers: int = None
+    # Outputs.
+    logs_dir: str = "./logs"
+    visualize_option: int = 1
+    generate: int = 0
+    # Hardware and reproducibility.
+    strategy: str = "default"
+    mixed_precision: str = "none"
+    deterministic: bool = False
+
+    @classmethod
+    def names(cls):
+        return [f.name for f in dataclasses.fields(cls)]
+
+
+# Settings that are not part of a run's identity: they change what an
+# invocation does or writes, not the model or its training.
+NOT_IN_NAME = {
+    "epoch", "data_dir", "out_dir", "out_name", "checkpoint_dir", "sample_dir",
+    "train", "visualize", "export", "freeze", "max_to_keep", "sample_freq",
+    "ckpt_freq", "G_img_sum", "logs_dir", "visualize_option", "generate",
+    "strategy", "deterministic",
+}
+
+
+class RunError(Exception):
+    """A run could not do what was asked; the message says why and what to do."""
+
+    exit_code = 1
+
+
+class NoCheckpointError(RunError):
+    """Test mode found no checkpoint."""
+
+
+class TrainingDiverged(RunError):
+    """A loss became NaN or infinite."""
+
+
+class Interrupted(RunError):
+    """Training stopped on SIGINT or SIGTERM (after saving a checkpoint)."""
+
+    def __init__(self, message, signum=signal.SIGINT):
+        super().__init__(message)
+        self.exit_code = 128 + int(signum)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPaths:
+    run_dir: str
+    checkpoint_dir: str
+    sample_dir: str
+    logs_dir: str
+    flags_json: str
+    model_json: str
+    stats: str
+    losses_png: str
+    training_gif: str
+    generated_dir: str
+    saved_model: str
+    tflite: str
+
+
+def main(**kwargs):
+    """Trains (`train=True`) or loads a run, then writes what was asked.
+
+    Returns:
+        `(gan, paths)`: the trained or loaded model and its `RunPaths`.
+
+    Raises:
+        RunError: with a message for the user (no data, no checkpoint,
+            non-finite loss, interrupted, settings that do not fit the run).
+    """
+    config = resolve(RunConfig(**kwargs))
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    paths = run_paths(config)
+    logger.info("Run directory: %s", paths.run_dir)
+    if config.train:
+        gan = train(config, paths, command=command_line(kwargs))
+    else:
+        gan = load(config, paths, command=command_line(kwargs))
+    write_outputs(config, paths, gan)
+    return gan, paths
+
+
+def resolve(config):
+    """Fills in what the defaults leave to the dataset and to each other."""
+    c = dataclasses.replace(config)
+    mnist = c.dataset == MNIST
+    c.input_width = c.input_width or c.input_height
+    if c.output_height is None:
+        c.output_height = 28 if mnist else 64
+    c.output_width = c.output_width or c.output_height
+    if c.y_dim is None:
+        c.y_dim = MNIST_CLASSES if mnist else 0
+    if c.z_dist == "normal01":
+        c.z_dist = "normal"
+    if c.train_size is not None and math.isinf(c.train_size):
+        c.train_size = None
+    elif c.train_size is not None:
+        c.train_size = int(c.train_size)
+    if c.c_dim is None and mnist:
+        c.c_dim = 1
+    if not c.out_name:
+        c.out_name = default_out_name(c)
+    return c
+
+
+def default_out_name(config):
+    """A run name from the settings that define the run, e.g.
+    `celebA_x108_crop_y64_z100_b64` or `mnist_y28_z100_b64_gf8_df8`."""
+    c = config
+    parts = [c.dataset.replace(os.sep, "-")]
+    if c.dataset != MNIST:
+        parts.append(f"x{_size(c.input_height, c.input_width)}" + ("_crop" if c.crop else ""))
+    parts += [f"y{_size(c.output_height, c.output_width)}", f"z{c.z_dim}", f"b{c.batch_size}"]
+    defaults = resolve_defaults_for(c.dataset)
+    for name in RunConfig.names():
+        if name in NOT_IN_NAME or name in (
+                "dataset", "input_height", "input_width", "crop", "output_height",
+                "output_width", "z_dim", "batch_size"):
+            continue
+        value = getattr(c, name)
+        if value != getattr(defaults, name):
+            parts.append(f"{_ABBREVIATIONS.get(name, name)}{_short(value)}")
+    return "_".join(parts)
+
+
+_ABBREVIATIONS = {
+    "gf_dim": "gf", "df_dim": "df", "kernel_size": "k", "learning_rate": "lr",
+    "g_steps": "g", "train_size": "n", "num_layers": "layers", "c_dim": "c",
+    "y_dim": "y", "input_fname_pattern": "files", "mixed_precision": "",
+    "z_dist": "", "loss": "",
+}
+
+
+def resolve_defaults_for(dataset):
+    """The resolved defaults for `dataset`, less the derived run name."""
+    return resolve(RunConfig(dataset=dataset, out_name="-"))
+
+
+def _size(height, width):
+    return f"{height}" if height == width else f"{height}x{width}"
+
+
+def _short(value):
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in text)
+
+
+def run_paths(config):
+    run_dir = os.path.join(os.path.expanduser(config.out_dir), config.out_name)
+    export_dir = os.path.join(run_dir, "export")
+    return RunPaths(
+        run_dir=run_dir,
+        checkpoint_dir=os.path.join(run_dir, config.checkpoint_dir),
+        sample_dir=os.path.join(run_dir, config.sample_dir),
+        logs_dir=os.path.join(os.path.expanduser(config.logs_dir), config.out_name),
+        flags_json=os.path.join(run_dir, "FLAGS.json"),
+        model_json=os.path.join(run_dir, "model.json"),
+        stats=os.path.join(run_dir, "stats.jsonl"),
+        losses_png=os.path.join(run_dir, "losses.png"),
+        training_gif=os.path.join(run_dir, "training.gif"),
+        generated_dir=os.path.join(run_dir, "generated"),
+        saved_model=os.path.join(export_dir, "saved_model"),
+        tflite=os.path.join(export_dir, "generator.tflite"),
+    )
+
+
+def command_line(kwargs):
+    """The `main.py` command that trains a run with these settings."""
+    defaults = RunConfig()
+    names = ["dataset"] + [n for n in RunConfig.names() if n != "dataset"]
+    args = []
+    for name in names:
+        if name in ("train", "visualize", "export", "freeze", "generate",
+                    "visualize_option") or name not in kwargs:
+            continue
+        value = kwargs[name]
+        if value is None or value == getattr(defaults, name):
+            continue
+        if isinstance(value, bool):
+            args.append(f"--{name}" if value else f"--no{name}")
+        else:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            args.append(f"--{name} {value}")
+    return " ".join(["python main.py"] + args + ["--train"])
+
+
+def epoch_seed(seed, epoch):
+    """The data-shuffle seed of `epoch` (a function of the run seed and the
+    epoch only, so a resumed run sees the same order)."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0] % (2**31 - 1))
+
+
+def sample_seed(seed):
+    """The seed of the fixed sample z (distinct from the training noise)."""
+    return int(np.random.SeedSequence([seed, 2**32 - 1]).generate_state(1)[0] % (2**31 - 1))
+
+
+# Training.
+
+def train(config, paths=None, command="python main.py --train", callbacks=()):
+    """Trains the run, resuming its latest checkpoint; returns the model.
+
+    Args:
+        config: a resolved `RunConfig`.
+        paths: its `RunPaths` (default `run_paths(config)`).
+        command: the command that trains this run, for messages.
+        callbacks: more Keras callbacks, run after the run's own.
+
+    Raises:
+        TrainingDiverged, Interrupted, RunError.
+    """
+    paths = paths or run_paths(config)
+    for d in (paths.run_dir, paths.checkpoint_dir, paths.sample_dir):
+        os.makedirs(d, exist_ok=True)
+    stored = _read_json(paths.model_json)
+    seed = _run_seed(config, stored)
+    keras.utils.set_random_seed(seed)
+    _write_json(paths.flags_json, dict(dataclasses.asdict(config), seed=seed))
+
+    stop = cb.StopOnSignal()
+    with stop.installed():
+        data = info = None
+        if stored is None:
+            data, info = load_data(config, seed, epoch=0)
+            c_dim = info.c_dim
+        else:
+            c_dim = stored["config"]["c_dim"]
+        gan = build_gan(config, c_dim, seed)
+        _check_or_write_model(gan, stored, paths)
+        sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
+        ckpt = cb.RunCheckpoint(paths.checkpoint_dir, gan, sample_z, config.max_to_keep)
+        restored = ckpt.restore()
+        step, start_epoch, skip = (int(v.numpy()) for v in (ckpt.step, ckpt.epoch, ckpt.batch))
+        if restored:
+            logger.info("Resuming %s: step %d, epoch %d, %d batches into it.",
+                        restored, step, start_epoch + 1, skip)
+        else:
+            logger.info("Starting a new run (seed %d).", seed)
+        if start_epoch < config.epoch and (data is None or start_epoch != 0):
+            data, info = load_data(config, seed, start_epoch, quiet=data is not None)
+        if info is not None:
+            _check_data(gan, data)
+            if skip >= info.steps_per_epoch:  # the data shrank since
+                start_epoch, skip = start_epoch + 1, 0
+
+        run_callbacks = training_callbacks(config, paths, gan, ckpt, seed, info)
+        guard, checkpointer, samples, curves = run_callbacks[:4]
+        progbar = run_callbacks[-1]
+        all_callbacks = run_callbacks[:-1] + [stop] + list(callbacks) + [progbar]
+        if start_epoch >= config.epoch:
+            logger.info("The run has trained %d epochs already; raise --epoch "
+                        "to train more.", start_epoch)
+        for epoch in range(start_epoch, config.epoch):
+            if stop.received:
+                break
+            if data is None:
+                data, info = load_data(config, seed, epoch, quiet=True)
+            first = skip if epoch == start_epoch else 0
+            progbar.offset = first
+            gan.fit(data.skip(first) if first else data, initial_epoch=epoch,
+                    epochs=epoch + 1, steps_per_epoch=info.steps_per_epoch - first,
+                    callbacks=all_callbacks, verbose=1)
+            data = None
+            if guard.tripped or stop.received:
+                break
+
+        if guard.tripped:
+            raise TrainingDiverged(guard.message())
+        if stop.received:
+            path = checkpointer.save() or ckpt.latest
+            raise Interrupted(
+                f"Stopped by {signal.Signals(stop.received).name} at step "
+                f"{int(ckpt.step.numpy())}; the checkpoint {path} holds it. Run "
+                f"the same command to resume:\n  {command}", stop.received)
+        checkpointer.save()
+        final_step = int(ckpt.step.numpy())
+        if final_step and not os.path.exists(samples.path(final_step)):
+            samples.set_model(gan)
+            samples.write(final_step)
+        if curves.history:
+            curves.plot()
+        cb.TrainingGif(paths.sample_dir, paths.training_gif).write()
+    logger.info("Trained to step %d. Samples: %s; loss curves: %s; TensorBoard: "
+                "tensorboard --logdir %s", int(ckpt.step.numpy()), paths.sample_dir,
+                paths.losses_png, os.path.dirname(paths.logs_dir.rstrip(os.sep)))
+    return gan
+
+
+def training_callbacks(config, paths, gan, ckpt, seed, info):
+    """The run's callbacks, in the order they must run: `NaNGuard`,
+    `Checkpointer`, `SampleGrid`, `LossCurves`, `TensorBoardSummaries`, and
+    last the `RunProgbar`. (More, such as quality metrics, go before the
+    progress bar.)"""
+    step = int(ckpt.step.numpy())
+    labels = np.arange(config.batch_size) % gan.y_dim if gan.y_dim else None
+    guard = cb.NaNGuard(step, last_checkpoint=lambda: ckpt.latest)
+    checkpointer = cb.Checkpointer(ckpt, every=config.ckpt_freq, nan_guard=guard)
+    samples = cb.SampleGrid(paths.sample_dir, ckpt.sample_z, labels,
+                            every=config.sample_freq, initial_step=step)
+    curves = cb.LossCurves(paths.stats, paths.losses_png, every=config.sample_freq,
+                           initial_step=step)
+    real_images, real_labels = _first_batch(config, seed) if info else (None, None)
+    tensorboard = cb.TensorBoardSummaries(
+        paths.logs_dir, z=ckpt.sample_z, labels=labels, real_images=real_images,
+        real_labels=real_labels, histogram_freq=config.sample_freq,
+        images=config.G_img_sum, initial_step=step)
+    steps_per_epoch = info.steps_per_epoch if info else 0
+    progbar = cb.RunProgbar(config.epoch, steps_per_epoch)
+    return [guard, checkpointer, samples, curves, tensorboard, progbar]
+
+
+def load_data(config, seed, epoch, quiet=False, **overrides):
+    """Epoch `epoch`'s data, shuffled with `epoch_seed(seed, epoch)`.
+
+    Returns `(dataset, info)` from `tfdcgan.data.load_dataset`. With `quiet`,
+    the loader's log messages (already shown for an earlier epoch) are not
+    repeated.
+    """
+    options = dict(
+        input_fname_pattern=config.input_fname_pattern, c_dim=config.c_dim,
+        crop=config.crop, input_height=config.input_height,
+        input_width=config.input_width, output_height=config.output_height,
+        output_width=config.output_width, batch_size=config.batch_size,
+        train_size=config.train_size, shuffle=True, seed=epoch_seed(seed, epoch),
+        labels=bool(config.y_dim))
+    options.update(overrides)
+    data_logger = logging.getLogger(data_lib.__name__)
+    level = data_logger.level
+    if quiet:
+        data_logger.setLevel(logging.ERROR)
+    try:
+        return data_lib.load_dataset(config.dataset, config.data_dir, **options)
+    except data_lib.DatasetError as error:
+        raise RunError(str(error)) from error
+    finally:
+        data_logger.setLevel(level)
+
+
+def _first_batch(config, seed):
+    """The first batch of the data in file order (for TensorBoard's D(x)); a
+    separate dataset, so the training data's shuffle is not disturbed."""
+    data, _ = load_data(config, seed, 0, quiet=True, shuffle=False,
+                        train_size=config.batch_size)
+    batch = next(iter(data))
+    if isinstance(batch, tuple):
+        return batch[0], batch[1]
+    return batch, None
+
+
+def build_gan(config, c_dim, seed):
+    """The compiled model: DCGAN with Adam(learning_rate, beta1) for D and G,
+    built in the `strategy`'s scope under the `mixed_precision` policy."""
+    strategy = _strategy(config.strategy)
+    previous_policy = keras.config.dtype_policy()
+    if config.mixed_precision != "none":
+        keras.config.set_dtype_policy(config.mixed_precision)
+    try:
+        with strategy.scope():
+            gan = DCGAN(**model_kwargs(config, c_dim, seed), name="dcgan")
+            gan.compile(
+                d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1),
+                g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1),
+                loss=config.loss)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    return gan
+
+
+def model_kwargs(config, c_dim, seed):
+    """`DCGAN` keyword arguments for these settings."""
+    return dict(
+        output_height=config.output_height, output_width=config.output_width,
+        c_dim=c_dim, z_dim=config.z_dim, gf_dim=config.gf_dim, df_dim=config.df_dim,
+        kernel_size=config.kernel_size, y_dim=config.y_dim or None,
+        num_layers=config.num_layers, z_dist=config.z_dist, g_steps=config.g_steps,
+        seed=seed)
+
+
+def _strategy(name):
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def _run_seed(config, stored):
+    if stored is not None:
+        recorded = stored["config"].get("seed")
+        if config.seed is not None and recorded is not None and config.seed != recorded:
+            raise RunError(f"This run was trained with --seed {recorded}, not {config.seed}; "
+                           f"choose another --out_name for a new run.")
+        if recorded is not None:
+            return int(recorded)
+    if config.seed is not None:
+        return int(config.seed)
+    return int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+
+
+def _check_or_write_model(gan, stored, paths):
+    config = keras.saving.serialize_keras_object(gan)
+    if stored is None:
+        _write_json(paths.model_json, config)
+        return
+    mine, theirs = _model_args(config), _model_args(stored)
+    if mine != theirs:
+        changed = ", ".join(f"{k}: {theirs.get(k)!r} -> {mine.get(k)!r}"
+                            for k in sorted(set(mine) | set(theirs))
+                            if mine.get(k) != theirs.get(k))
+        raise RunError(
+            f"{paths.run_dir} holds a model with other settings ({changed}). "
+            f"Use those settings to resume it, or another --out_name for a new run.")
+
+
+def _model_args(serialized):
+    config = serialized["config"]
+    return {k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")}
+
+
+def _check_data(gan, data):
+    try:
+        gan.check_data(data)
+    except ValueError as error:
+        raise RunError(str(error)) from error
+
+
+# Test mode.
+
+def load(config, paths=None, command="python main.py --train"):
+    """Builds the run's model from `model.json` and restores its latest
+    checkpoint; raises `NoCheckpointError` naming where it looked and the
+    command that trains one."""
+    paths = paths or run_paths(config)
+    missing = NoCheckpointError(
+        f"No checkpoint in {paths.checkpoint_dir}. Train one first with\n  {command}\n"
+        f"(or pass the --out_name of an existing run under {config.out_dir}).")
+    stored = _read_json(paths.model_json)
+    if stored is None or not os.path.isdir(paths.checkpoint_dir):
+        raise missing
+    gan = keras.saving.deserialize_keras_object(stored)
+    ckpt = cb.RunCheckpoint(paths.checkpoint_dir, gan)
+    path = ckpt.restore()
+    if path is None:
+        raise missing
+    gan.loaded_step = int(ckpt.step.numpy())
+    logger.info("Loaded %s (step %d).", path, gan.loaded_step)
+    return gan
+
+
+def write_outputs(config, paths, gan):
+    """What test mode (or the end of training) was asked to write: the
+    --visualize option, --generate images, --export, --freeze. Test mode with
+    none of them writes a grid of random samples (option 0). Returns the
+    paths written."""
+    seed = gan.seed if gan.seed is not None else 0
+    step = getattr(gan, "loaded_step", None)
+    if step is None:
+        step = int(gan.d_optimizer.iterations.numpy()) if gan.d_optimizer else 0
+    written = []
+    option = config.visualize_option if config.visualize else None
+    if option is None and not config.train and not (
+            config.generate or config.export or config.freeze):
+        option = 0
+    if option is not None:
+        written += visualize_lib.visualize(gan, option, paths.sample_dir,
+                                           batch_size=config.batch_size, seed=seed, step=step)
+        logger.info("Visualize option %d: %d files in %s", option, len(written),
+                    paths.sample_dir)
+    if config.generate:
+        labels = np.arange(config.generate) % gan.y_dim if gan.y_dim else None
+        images = gan.generate(config.generate, seed=seed, labels=labels)
+        written += visualize_lib.save_images(images, paths.generated_dir)
+        logger.info("Generated %d images in %s", config.generate, paths.generated_dir)
+    if config.export or config.freeze:
+        written.append(export_lib.export_saved_model(gan, paths.saved_model))
+        logger.info("SavedModel of the generator: %s", paths.saved_model)
+    if config.freeze:
+        written.append(export_lib.export_tflite(paths.saved_model, paths.tflite))
+        logger.info("TensorFlow Lite generator: %s", paths.tflite)
+    return written
+
+
+def _read_json(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_json(path, obj):
+    partial = f"{path}.{os.getpid()}.{time.time_ns()}.partial"
+    with open(partial, "w") as f:
+        json.dump(_jsonable(obj), f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(partial, path)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and math.isinf(obj):
+        return None
+    return obj
