@@ -14,3 +14,4 @@ from tfdcgan.dcgan import DCGAN
 from tfdcgan.discriminator import Discriminator
 from tfdcgan.gan import GAN
 from tfdcgan.generator import Generator
+from tfdcgan import callbacks, export, run, visualize  # noqa: E402,F401  (CLI, outputs)
