@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tfdcgan.data import idx, mnist  # noqa: E402
+from tfdcgan.data import idx, mnist_dataset  # noqa: E402
 
 NUM_DIGITS = 10_000
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,10 +23,10 @@ _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def make_bundled_mnist(source, out_dir, num_digits=NUM_DIGITS):
     """Writes the bundled files into `out_dir`; returns their paths."""
-    images, labels = mnist.load_arrays(source, "train")
+    images, labels = mnist_dataset.load_arrays(source, "train")
     os.makedirs(out_dir, exist_ok=True)
     paths = []
-    for name, array in zip(mnist.BUNDLED, (images[:num_digits], labels[:num_digits])):
+    for name, array in zip(mnist_dataset.BUNDLED, (images[:num_digits], labels[:num_digits])):
         path = os.path.join(out_dir, name)
         idx.write_idx(path, array)
         paths.append(path)

@@ -58,7 +58,7 @@ from tfdcgan.data.folder import image_folder
 from tfdcgan.data.idx import read_idx, write_idx
 from tfdcgan.data.info import DatasetInfo
 from tfdcgan.data.load import load_dataset
-from tfdcgan.data.mnist import mnist
+from tfdcgan.data.mnist_dataset import mnist
 
 __all__ = [
     "DatasetError",

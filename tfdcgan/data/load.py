@@ -3,7 +3,7 @@
 import logging
 import os
 
-from tfdcgan.data import folder, mnist
+from tfdcgan.data import folder, mnist_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +41,19 @@ def load_dataset(dataset, data_dir="./data", *, input_fname_pattern="*.jpg",
     common = dict(batch_size=batch_size, train_size=train_size, shuffle=shuffle,
                   seed=seed, prefetch_to_device=prefetch_to_device, with_info=True)
     if dataset == "mnist":
-        mnist_dir = mnist.find_mnist_folder(data_dir, split)
+        mnist_dir = mnist_dataset.find_mnist_folder(data_dir, split)
         if mnist_dir is None:
             where = os.path.join(data_dir, "mnist")
-            missing = mnist.missing_files(where, split)
+            missing = mnist_dataset.missing_files(where, split)
             logger.warning(
                 "Using the bundled MNIST subset (10,000 training digits, %s): %s "
                 "lacks %s. Run `python download.py mnist --data_dir %s` for the "
-                "full set.", mnist.bundled_path(), where, ", ".join(missing), data_dir)
-            data, info = mnist.mnist(None, split=split, labels=labels, c_dim=c_dim or 1,
+                "full set.", mnist_dataset.bundled_path(), where, ", ".join(missing), data_dir)
+            data, info = mnist_dataset.mnist(None, split=split, labels=labels, c_dim=c_dim or 1,
                                      output_height=output_height,
                                      output_width=output_width, **common)
         else:
-            data, info = mnist.mnist(data_dir, split=split, labels=labels, c_dim=c_dim or 1,
+            data, info = mnist_dataset.mnist(data_dir, split=split, labels=labels, c_dim=c_dim or 1,
                                      output_height=output_height,
                                      output_width=output_width, **common)
             logger.info("Using full MNIST (%s digits, split %r) from %s.",
