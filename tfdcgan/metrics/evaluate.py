@@ -14,8 +14,6 @@ import dataclasses
 import functools
 from typing import Optional
 
-import numpy as np
-
 from tfdcgan.metrics import coverage as coverage_lib
 from tfdcgan.metrics import distances
 from tfdcgan.metrics import extractors
