@@ -17,16 +17,21 @@ from tfdcgan.data import download
 DATASETS = ("mnist", "celebA")
 
 
-def _progress(name, done, total, _last=[None]):
-    # One line per file, redrawn in place at most every 1%.
-    percent = None if not total else 100 * done // total
-    if percent == _last[0] and done != total:
-        return
-    _last[0] = percent
-    size = f"{done / 1e6:,.1f} MB" + (f" of {total / 1e6:,.1f} MB ({percent}%)" if total else "")
-    end = "\n" if total and done >= total else ""
-    sys.stderr.write(f"\r{name}: {size}{end}")
-    sys.stderr.flush()
+class _Progress:
+    """Redraws one line per file on stderr, at most once per percent."""
+
+    def __init__(self):
+        self._last = None
+
+    def __call__(self, name, done, total):
+        percent = 100 * done // total if total else done >> 22  # every 4 MB
+        if (name, percent) == self._last:
+            return
+        self._last = (name, percent)
+        size = f"{done / 1e6:,.1f} MB" + (f" of {total / 1e6:,.1f} MB ({percent}%)" if total else "")
+        end = "\n" if total and done >= total else ""
+        sys.stderr.write(f"\r{name}: {size}{end}")
+        sys.stderr.flush()
 
 
 def main(argv=None):
@@ -48,12 +53,12 @@ def main(argv=None):
             if name == "mnist":
                 folder = download.download_mnist(
                     args.data_dir, mirrors=(*mirrors, *download.MNIST_MIRRORS),
-                    timeout=args.timeout, progress=_progress)
+                    timeout=args.timeout, progress=_Progress())
             else:
                 folder = download.download_celeba(
                     args.data_dir,
                     urls=(*(m + download.CELEBA_ZIP for m in mirrors), *download.CELEBA_URLS),
-                    timeout=args.timeout, progress=_progress)
+                    timeout=args.timeout, progress=_Progress())
             print(f"{name}: ready in {folder}")
     except download.DownloadError as e:
         print(f"\nerror: {e}", file=sys.stderr)
