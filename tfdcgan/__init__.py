@@ -10,6 +10,7 @@
 __version__ = "0.1.0"
 
 from tfdcgan import losses
+from tfdcgan.basic_gan import BasicGAN
 from tfdcgan.dcgan import DCGAN
 from tfdcgan.discriminator import Discriminator
 from tfdcgan.gan import GAN
