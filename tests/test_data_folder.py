@@ -304,3 +304,28 @@ def test_bad_arguments_are_value_errors(tmp_path):
         image_folder(str(tmp_path), small_images="pad")
     with pytest.raises(ValueError, match="verify"):
         image_folder(str(tmp_path), verify="maybe", batch_size=1)
+
+
+@pytest.mark.parametrize("verify", ["header", "none"])
+@pytest.mark.parametrize("c_dim", [1, 3])
+def test_all_jpeg_folder_with_cmyk_grey_and_small_photos(tmp_path, c_dim, verify):
+    # The graph leaves out branches the scan proved unnecessary; with
+    # verify="none" it keeps them all. Both must give the same pixels.
+    pixels = rgb_pattern(60, 70, seed=5)
+    files = [save(tmp_path / "a_rgb.jpg", pixels, quality=95),
+             save(tmp_path / "b_grey.jpg", pixels, mode="L", quality=95),
+             save(tmp_path / "c_cmyk.jpg", pixels, mode="CMYK", quality=95),
+             save(tmp_path / "d_small.jpg", pixels[:30, :35], quality=95)]
+    ds = image_folder(str(tmp_path), c_dim=c_dim, crop=True, input_height=40, output_height=20,
+                      batch_size=1, shuffle=False, small_images="upscale", verify=verify)
+    images = _all_images(ds)
+    assert images.shape == (4, 20, 20, c_dim)
+    for path, got in zip(files, images):
+        with Image.open(path) as img:
+            img = img.convert("RGB" if c_dim == 3 else "L")
+            if img.size[0] < 40:  # the small one: scaled up to 40 rows first
+                img = img.resize((47, 40), Image.BILINEAR)
+            left, top = (img.size[0] - 40) // 2, (img.size[1] - 40) // 2
+            ref = img.crop((left, top, left + 40, top + 40)).resize((20, 20), Image.BILINEAR)
+        ref = np.asarray(ref, np.float64).reshape(20, 20, c_dim) / 127.5 - 1
+        assert np.abs(got - ref).mean() < 0.03, path

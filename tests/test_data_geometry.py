@@ -62,10 +62,7 @@ def test_jpeg_window_decode_matches_decode_then_crop(height, width, data):
     buffer = io.BytesIO()
     Image.fromarray(rgb_pattern(height, width, seed=height * 97 + width)).save(buffer, "JPEG", quality=90)
     raw = tf.constant(buffer.getvalue())
-    fast = decode.decode_jpeg_crop(
-        raw, 3, crop_height, crop_width,
-        lambda im: geometry.tf_center_crop(im, crop_height, crop_width),
-        lambda im: geometry.tf_upscale_to_fit(im, crop_height, crop_width)).numpy()
+    fast = decode.decode_jpeg_crop(raw, 3, crop_height, crop_width).numpy()
     full = geometry.tf_center_crop(decode.decode_any(raw, 3), crop_height, crop_width).numpy()
     assert fast.shape == (crop_height, crop_width, 3)
     # Partial decoding may upsample chroma differently at the window's edge,

@@ -19,6 +19,8 @@ EXIF orientation is not applied (neither TensorFlow nor carpedm20 does).
 import numpy as np
 import tensorflow as tf
 
+from tfdcgan.data import geometry
+
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # libjpeg's accurate integer IDCT, as Pillow uses. TensorFlow's default
 # (INTEGER_FAST) is off by up to 5 levels and was only ~2% faster on CelebA
@@ -47,12 +49,13 @@ def to_channels(image, c_dim):
     return tf.ensure_shape(image, [None, None, c_dim])
 
 
-def decode_any(raw, c_dim):
+def decode_any(raw, c_dim, may_be_cmyk=True):
     """Decodes encoded bytes of any supported format; no crop.
 
     Args:
         raw: scalar string tensor, the file's bytes.
         c_dim: 1 or 3.
+        may_be_cmyk: see `decode_jpeg`.
 
     Returns:
         float32 `[height, width, c_dim]` in [0, 1].
@@ -62,7 +65,7 @@ def decode_any(raw, c_dim):
         return tf.cast(pixels, tf.float32) / 65535.0
 
     def jpeg():
-        return decode_jpeg(raw, c_dim)
+        return decode_jpeg(raw, c_dim, may_be_cmyk=may_be_cmyk)
 
     def other():  # GIF, BMP, WebP
         pixels = tf.io.decode_image(raw, channels=0, expand_animations=False)
@@ -74,7 +77,7 @@ def decode_any(raw, c_dim):
     return to_channels(image, c_dim)
 
 
-def decode_jpeg(raw, c_dim, window=None):
+def decode_jpeg(raw, c_dim, window=None, may_be_cmyk=True):
     """JPEG bytes to float32 `[h, w, c_dim]` in [0, 1], optionally a window.
 
     The decoder converts colour itself (grey output is the luma plane), except
@@ -84,6 +87,8 @@ def decode_jpeg(raw, c_dim, window=None):
         raw: scalar string tensor.
         c_dim: 1 or 3.
         window: optional int32 `[top, left, height, width]`.
+        may_be_cmyk: False when the scan proved no file is CMYK, which
+            saves a branch per image for c_dim 1.
     """
     def run(channels):
         if window is None:
@@ -94,29 +99,41 @@ def decode_jpeg(raw, c_dim, window=None):
 
     if c_dim == 3:
         return run(3)
+    if not may_be_cmyk:
+        return run(1)
     is_cmyk = tf.equal(tf.image.extract_jpeg_shape(raw)[2], 4)
     return tf.cond(is_cmyk, lambda: tf.image.rgb_to_grayscale(run(3)), lambda: run(1))
 
 
-def decode_jpeg_crop(raw, c_dim, crop_height, crop_width, crop_fn, fit_fn):
-    """JPEG fast path: decode only the crop window when the image holds it.
+def decode_jpeg_crop(raw, c_dim, crop_height, crop_width, may_be_small=True,
+                     may_be_cmyk=True):
+    """JPEG fast path: decode only the centred crop window.
 
     `decode_and_crop_jpeg` skips the work outside the window (about 3x
-    faster on CelebA than decode-then-crop). Images smaller than the crop
-    take the slow path through `fit_fn` (see `geometry.tf_upscale_to_fit`).
+    faster on CelebA than decode-then-crop). Images smaller than the crop are
+    decoded whole and scaled up first (`geometry.tf_upscale_to_fit`); when the
+    scan proved there are none (`may_be_small=False`) that branch, which
+    costs time on every image, is left out.
+
+    Returns:
+        float32 `[crop_height, crop_width, c_dim]` in [0, 1].
     """
-    from tfdcgan.data import geometry
     shape = tf.image.extract_jpeg_shape(raw)
-    fits = tf.logical_and(shape[0] >= crop_height, shape[1] >= crop_width)
 
     def window():
         box = geometry.tf_jpeg_crop_window(shape, crop_height, crop_width)
-        return decode_jpeg(raw, c_dim, box)
+        return decode_jpeg(raw, c_dim, box, may_be_cmyk)
 
     def small():
-        return crop_fn(fit_fn(decode_jpeg(raw, c_dim)))
+        image = decode_jpeg(raw, c_dim, may_be_cmyk=may_be_cmyk)
+        image = geometry.tf_upscale_to_fit(image, crop_height, crop_width)
+        return geometry.tf_center_crop(image, crop_height, crop_width)
 
-    image = tf.cond(fits, window, small)
+    if may_be_small:
+        fits = tf.logical_and(shape[0] >= crop_height, shape[1] >= crop_width)
+        image = tf.cond(fits, window, small)
+    else:
+        image = window()
     return tf.ensure_shape(image, [crop_height, crop_width, c_dim])
 
 

@@ -119,7 +119,7 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         logger.info("%s: inferred c_dim=%d", where, c_dim)
 
     dataset_obj = pipeline.image_pipeline(
-        good, [bool(h and h.needs_pillow) for h in headers],
+        good, headers,
         c_dim=c_dim,
         crop_size=(input_height, input_width) if crop else None,
         output_size=(output_height, output_width),

@@ -40,6 +40,7 @@ class ImageHeader:
         needs_pillow: TensorFlow's decoders mishandle this file (palette or
             1/4-bit or compressed BMPs), so the pipeline decodes it with Pillow.
         bit_depth: bits per channel (16 for 16-bit PNGs), else 8.
+        cmyk: a 4-component (CMYK or YCCK) JPEG.
     """
 
     format: str
@@ -49,6 +50,7 @@ class ImageHeader:
     complete: bool = True
     needs_pillow: bool = False
     bit_depth: int = 8
+    cmyk: bool = False
 
 
 def read_header(path):
@@ -114,7 +116,8 @@ def _jpeg(f, tail):
             return ImageHeader(
                 "jpeg", height or None, width or None,
                 grayscale=components == 1,
-                complete=tail.endswith(b"\xff\xd9"))
+                complete=tail.endswith(b"\xff\xd9"),
+                cmyk=components == 4)
         if marker == 0xDA or length < 2:  # scan data before any frame header
             raise BadImage("corrupt JPEG header (no frame size before image data)")
         f.seek(length - 2, 1)
