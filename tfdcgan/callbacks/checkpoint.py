@@ -1,8 +1,8 @@
 """Checkpoints from which a training run continues exactly.
 
-`RunCheckpoint` is what is saved: the model (both networks' weights and batch
-norm statistics, and the noise stream `noise_seed`), both optimizers (slots
-and iteration counts), the fixed sample z, and where training stands (`step`,
+`RunCheckpoint` is what is saved: every variable of the model by name (both
+networks' weights and batch norm statistics, and the noise stream
+`noise_seed`), both optimizers (slots and iteration counts), the fixed sample z, and where training stands (`step`,
 `epoch`, and `batch`, the batches of `epoch` already trained). Together with
 a data order that depends only on the seed and the epoch (see
 `tfdcgan.run`), that is everything a run needs to continue as if it had
@@ -59,8 +59,8 @@ class RunCheckpoint:
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.batch = tf.Variable(0, dtype=tf.int64, trainable=False, name="batch")
-        objects = {"model": gan, "step": self.step, "epoch": self.epoch,
-                   "batch": self.batch}
+        objects = {"variables": model_variables(gan), "step": self.step,
+                   "epoch": self.epoch, "batch": self.batch}
         if getattr(gan, "d_optimizer", None) is not None:
             objects["d_optimizer"] = gan.d_optimizer
             objects["g_optimizer"] = gan.g_optimizer
@@ -128,7 +128,7 @@ class RunCheckpoint:
                 status = self.checkpoint.restore(path)
                 status.expect_partial()
                 status.assert_existing_objects_matched()
-            except (tf.errors.OpError, ValueError, AssertionError) as error:
+            except Exception as error:  # noqa: BLE001 (any failure: unusable)
                 logger.warning("Checkpoint %s is unreadable or incomplete (%s); "
                                "trying an older one.", path, _first_line(error))
                 continue
@@ -169,8 +169,9 @@ class Checkpointer(StepCallback):
         super().on_train_batch_end(batch, logs)
         self.run_checkpoint.step.assign(self.step)
         self.run_checkpoint.batch.assign(self._epoch_start_batch + batch + 1)
-        if self.every and self.step % self.every == 0:
-            self.save()
+        last_of_epoch = batch + 1 == (self.params or {}).get("steps")
+        if self.every and self.step % self.every == 0 and not last_of_epoch:
+            self.save()  # (the last batch's is saved by on_epoch_end, epoch advanced)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.model.stop_training:
@@ -184,6 +185,27 @@ class Checkpointer(StepCallback):
         if self.nan_guard is not None and self.nan_guard.tripped:
             return None
         return self.run_checkpoint.save()
+
+
+def model_variables(gan):
+    """Every variable of `gan` (weights, batch-norm statistics, the noise
+    stream) keyed by its Keras path without the model's own name, e.g.
+    `generator/deconv1/kernel`, `noise_seed`.
+
+    Checkpointing these rather than the model object matters:
+    `tf.train.Checkpoint(model=gan)` does not reach layers that a Keras 3
+    model keeps in Python lists (the networks' convolutions and their
+    batch norms), so their moving statistics, and in test mode their
+    weights, would not be saved or restored.
+    """
+    prefix = gan.name + "/"
+    variables = {}
+    for v in gan.variables:
+        key = v.path[len(prefix):] if v.path.startswith(prefix) else v.path
+        if key in variables:
+            raise ValueError(f"Two variables of {gan.name} have the path {key!r}.")
+        variables[key] = v
+    return variables
 
 
 def _checkpoint_number(prefix):

@@ -2,7 +2,7 @@
 
 import os
 
-import numpy as np
+import tensorflow as tf
 
 from tfdcgan import visualize
 from tfdcgan.callbacks.steps import StepCallback
@@ -46,7 +46,7 @@ class SampleGrid(StepCallback):
 
     def write(self, step=None):
         """Writes the grid for `step` (default: the current step); returns its path."""
-        z = np.asarray(self.z, np.float32)
+        z = tf.convert_to_tensor(self.z, tf.float32)  # a Variable is read now
         images = visualize.generate_from_z(self.model, z, self.labels)
         path = visualize.save_grid(images, self.path(step))
         self.written.append(path)

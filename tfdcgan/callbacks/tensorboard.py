@@ -1,6 +1,5 @@
 """`TensorBoardSummaries`: what carpedm20 wrote to TensorBoard, at global steps."""
 
-import numpy as np
 import tensorflow as tf
 
 from tfdcgan import visualize
@@ -67,7 +66,7 @@ class TensorBoardSummaries(StepCallback):
             if self.real_images is not None:
                 tf.summary.histogram("D(x)", self._d(self.real_images, self.real_labels))
             if self.z is not None:
-                z = tf.convert_to_tensor(np.asarray(self.z, np.float32))
+                z = tf.convert_to_tensor(self.z, tf.float32)
                 labels = None if self.labels is None else gan.one_hot(self.labels)
                 fake = gan.generator(z, labels, training=False)
                 tf.summary.histogram("D(G(z))", self._d(fake, self.labels))
