@@ -255,8 +255,28 @@ def test_non_finite_weights_are_never_saved_and_a_step_is_saved_once(tmp_path):
     gan.generator.trainable_variables[0].assign(
         tf.fill(gan.generator.trainable_variables[0].shape, np.nan))
     assert not run_ckpt.weights_finite()
-    assert run_ckpt.save() is None
+    with pytest.raises(cb.NonFiniteWeightsError, match="step 2"):
+        run_ckpt.save()
     assert run_ckpt.manager.checkpoints == [first]
+
+
+def test_checkpointer_stops_training_on_non_finite_weights_that_losses_hide(tmp_path):
+    class PoisonFirstKernel(keras.callbacks.Callback):
+        # A ReLU turns NaN inputs into 0, so the losses stay finite.
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                kernel = self.model.generator.trainable_variables[0]
+                kernel.assign(tf.fill(kernel.shape, np.nan))
+
+    gan = tiny_gan()
+    run_ckpt = cb.RunCheckpoint(str(tmp_path), gan)
+    guard = cb.NaNGuard(last_checkpoint=lambda: run_ckpt.latest)
+    checkpointer = cb.Checkpointer(run_ckpt, every=2, nan_guard=guard)
+    fit(gan, 6, [guard, checkpointer, PoisonFirstKernel()])
+    assert guard.stopped_at == 2 and guard.bad_metrics == ["weights"]
+    assert int(gan.d_optimizer.iterations.numpy()) == 2
+    assert run_ckpt.manager.checkpoints == []
+    assert "Non-finite weights at step 2" in guard.message()
 
 
 # LossCurves.

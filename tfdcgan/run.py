@@ -214,8 +214,8 @@ def default_out_name(config):
     `celebA_x108_crop_y64_z100_b64` or `mnist_y28_z100_b64_gf8_df8`."""
     c = config
     parts = [c.dataset.replace(os.sep, "-")]
-    if c.dataset != MNIST:
-        parts.append(f"x{_size(c.input_height, c.input_width)}" + ("_crop" if c.crop else ""))
+    if c.dataset != MNIST and c.crop:  # (without a crop, input sizes are unused)
+        parts.append(f"x{_size(c.input_height, c.input_width)}_crop")
     parts += [f"y{_size(c.output_height, c.output_width)}", f"z{c.z_dim}", f"b{c.batch_size}"]
     defaults = resolve_defaults_for(c.dataset)
     for name in RunConfig.names():
@@ -248,7 +248,7 @@ def _size(height, width):
 
 def _short(value):
     text = f"{value:g}" if isinstance(value, float) else str(value)
-    return "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in text)
+    return "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in text)
 
 
 def run_paths(config):
@@ -371,15 +371,15 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
             if guard.tripped or stop.received:
                 break
 
+        checkpointer.set_model(gan)
+        checkpointer.save()  # after an interrupt; otherwise already saved
         if guard.tripped:
             raise TrainingDiverged(guard.message())
         if stop.received:
-            path = checkpointer.save() or ckpt.latest
             raise Interrupted(
                 f"Stopped by {signal.Signals(stop.received).name} at step "
-                f"{int(ckpt.step.numpy())}; the checkpoint {path} holds it. Run "
-                f"the same command to resume:\n  {command}", stop.received)
-        checkpointer.save()
+                f"{int(ckpt.step.numpy())}; the checkpoint {ckpt.latest} holds it. "
+                f"Run the same command to resume:\n  {command}", stop.received)
         final_step = int(ckpt.step.numpy())
         if final_step and not os.path.exists(samples.path(final_step)):
             samples.set_model(gan)

@@ -14,7 +14,7 @@ Each counts steps across `fit()` calls (`StepCallback`), so a run that
 resumes at step N passes `initial_step=N` and continues where it stopped.
 """
 
-from tfdcgan.callbacks.checkpoint import Checkpointer, RunCheckpoint
+from tfdcgan.callbacks.checkpoint import Checkpointer, NonFiniteWeightsError, RunCheckpoint
 from tfdcgan.callbacks.curves import LossCurves
 from tfdcgan.callbacks.gif import TrainingGif
 from tfdcgan.callbacks.interrupt import StopOnSignal

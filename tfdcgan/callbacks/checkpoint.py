@@ -89,18 +89,17 @@ class RunCheckpoint:
         return True
 
     def save(self):
-        """Saves the current state as `ckpt-{step}`; returns its path.
+        """Saves the current state as `ckpt-{step}`; returns its path, or None
+        when this step is already saved.
 
-        Returns None, and saves nothing, when this step is already saved or
-        a weight is not finite.
+        Raises:
+            NonFiniteWeightsError: a weight is NaN or infinite (nothing saved).
         """
         step = int(self.step.numpy())
         if step == self._saved_step:
             return None
         if not self.weights_finite():
-            logger.error("Not saving step %d: some weights are NaN or infinite. "
-                         "The last good checkpoint is %s.", step, self.latest)
-            return None
+            raise NonFiniteWeightsError(step)
         path = self.manager.save(checkpoint_number=step)
         self._saved_step = step
         logger.info("Saved checkpoint %s", path)
@@ -181,10 +180,31 @@ class Checkpointer(StepCallback):
         self.save()
 
     def save(self):
-        """Saves unless the guard has tripped; returns the path or None."""
+        """Saves unless the guard has tripped; returns the path or None.
+
+        Weights found NaN or infinite (which a ReLU can hide from the losses)
+        trip the guard, or without one stop training, and save nothing.
+        """
         if self.nan_guard is not None and self.nan_guard.tripped:
             return None
-        return self.run_checkpoint.save()
+        try:
+            return self.run_checkpoint.save()
+        except NonFiniteWeightsError as error:
+            if self.nan_guard is not None:
+                self.nan_guard.trip(error.step, ["weights"])
+            else:
+                logger.error("%s; training stopped.", error)
+                if self.model is not None:
+                    self.model.stop_training = True
+            return None
+
+
+class NonFiniteWeightsError(ValueError):
+    """Some weights are NaN or infinite, so no checkpoint was saved."""
+
+    def __init__(self, step):
+        super().__init__(f"Non-finite weights at step {step}: not saved")
+        self.step = step
 
 
 def model_variables(gan):

@@ -37,11 +37,19 @@ class NaNGuard(StepCallback):
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
         bad = non_finite(logs)
-        if bad and not self.tripped:
-            self.stopped_at = self.step
-            self.bad_metrics = bad
+        if bad:
+            self.trip(self.step, bad)
+
+    def trip(self, step, names):
+        """Records that `names` (metrics, or "weights") went non-finite at
+        `step` and stops training; later trips are ignored."""
+        if self.tripped:
+            return
+        self.stopped_at = step
+        self.bad_metrics = list(names)
+        if self.model is not None:
             self.model.stop_training = True
-            logger.error(self.message())
+        logger.error(self.message())
 
     def message(self):
         """Names the step, the metrics and the last good checkpoint."""

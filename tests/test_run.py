@@ -1,0 +1,207 @@
+"""`tfdcgan.run`, called in-process as main.py calls it."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import keras
+from PIL import Image
+
+from tfdcgan import export, run, visualize
+
+FAST = dict(batch_size=8, gf_dim=4, df_dim=4, z_dim=6, g_steps=1, seed=0,
+            sample_freq=2, ckpt_freq=2)
+
+
+def settings(tmp, **kwargs):
+    return dict(out_dir=str(tmp / "out"), logs_dir=str(tmp / "logs"), **{**FAST, **kwargs})
+
+
+@pytest.fixture(scope="module")
+def mnist_run(tmp_path_factory):
+    """A 4-step conditional MNIST run on the bundled digits (no data_dir/mnist)."""
+    tmp = tmp_path_factory.mktemp("mnist_run")
+    kwargs = settings(tmp, dataset="mnist", data_dir=str(tmp / "no_data"), train=True,
+                      epoch=2, train_size=16)
+    gan, paths = run.main(**kwargs)
+    return gan, paths, kwargs
+
+
+def test_mnist_defaults_follow_carpedm20():
+    config = run.resolve(run.RunConfig(dataset="mnist"))
+    assert (config.output_height, config.output_width) == (28, 28)
+    assert (config.c_dim, config.y_dim) == (1, 10)
+    assert config.train_size is None
+    assert config.out_name == "mnist_y28_z100_b64"
+    celeba = run.resolve(run.RunConfig(crop=True))
+    assert (celeba.input_width, celeba.output_height, celeba.y_dim) == (108, 64, 0)
+    assert celeba.out_name == "celebA_x108_crop_y64_z100_b64"
+    assert run.resolve(run.RunConfig(dataset="mnist", y_dim=0)).y_dim == 0
+    assert run.resolve(run.RunConfig(z_dist="normal01")).z_dist == "normal"
+
+
+def test_default_run_name_is_stable_and_tells_runs_apart():
+    name = lambda **kw: run.resolve(run.RunConfig(**kw)).out_name
+    assert name(dataset="faces") == name(dataset="faces", epoch=3, sample_freq=5, train=True)
+    assert name(dataset="faces", gf_dim=32) == "faces_y64_z100_b64_gf32"
+    assert name(dataset="faces", learning_rate=1e-4, seed=3, loss="least_squares") == \
+        "faces_y64_z100_b64_lr0.0001_seed3_least_squares"
+    assert name(dataset="faces", crop=True, input_height=96, input_width=80,
+                output_width=48) == "faces_x96x80_crop_y64x48_z100_b64"
+    assert name(dataset="faces", input_height=96) == name(dataset="faces")  # no crop
+    assert name(dataset="faces", out_name="mine") == "mine"
+
+
+def test_command_line_names_the_settings_that_differ():
+    command = run.command_line(dict(dataset="mnist", train_size=640.0, crop=False, gf_dim=8,
+                                    visualize=True, output_height=None))
+    assert command == "python main.py --dataset mnist --train_size 640 --gf_dim 8 --train"
+
+
+def test_training_writes_the_run_directory(mnist_run):
+    gan, paths, _ = mnist_run
+    assert os.path.basename(paths.run_dir) == "mnist_y28_z6_b8_n16_seed0_g1_gf4_df4"
+    flags = json.load(open(paths.flags_json))
+    assert flags["dataset"] == "mnist" and flags["seed"] == 0 and flags["epoch"] == 2
+    model = json.load(open(paths.model_json))
+    assert model["config"]["y_dim"] == 10 and model["config"]["c_dim"] == 1
+    assert sorted(os.listdir(paths.sample_dir)) == [
+        "train_00000002.png", "train_00000004.png"]
+    grid = Image.open(os.path.join(paths.sample_dir, "train_00000004.png"))
+    assert grid.size == (4 * 28, 2 * 28) and grid.mode == "L"  # 8 samples
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-4")
+    assert [json.loads(line)["step"] for line in open(paths.stats)] == [1, 2, 3, 4]
+    assert os.path.getsize(paths.losses_png) > 0
+    assert len(visualize.read_gif(paths.training_gif)) >= 1
+    assert any(f.startswith("events.") for f in os.listdir(paths.logs_dir))
+
+
+def test_test_mode_loads_the_trained_weights(mnist_run):
+    gan, paths, kwargs = mnist_run
+    loaded = run.load(run.resolve(run.RunConfig(**dict(kwargs, train=False))))
+    assert loaded.loaded_step == 4
+    np.testing.assert_array_equal(loaded.generate(10, seed=1), gan.generate(10, seed=1))
+    for a, b in zip(gan.variables, loaded.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+
+
+@pytest.mark.parametrize("option, expected", [
+    (0, ["test_00000004.png"]),
+    (1, [f"test_arange_{i}.png" for i in range(6)]),
+    (3, [f"test_gif_{i}.gif" for i in range(6)]),
+    (4, [f"test_gif_{i}.gif" for i in range(6)] + ["test_gif_merged.gif"]),
+])
+def test_test_mode_visualize_options(mnist_run, option, expected, tmp_path):
+    _, paths, kwargs = mnist_run
+    sample_dir = str(tmp_path / f"option{option}")
+    run.main(**dict(kwargs, train=False, visualize=True, visualize_option=option,
+                    sample_dir=sample_dir))
+    assert sorted(os.listdir(sample_dir)) == sorted(expected)
+
+
+def test_test_mode_visualize_option_2_picks_random_dimensions(mnist_run, tmp_path):
+    _, _, kwargs = mnist_run
+    sample_dir = str(tmp_path / "option2")
+    run.main(**dict(kwargs, train=False, visualize=True, visualize_option=2,
+                    sample_dir=sample_dir))
+    files = os.listdir(sample_dir)
+    assert files and all(f.startswith("test_gif_") and f.endswith(".gif") for f in files)
+
+
+def test_generate_writes_n_individual_images(mnist_run):
+    gan, paths, kwargs = mnist_run
+    run.main(**dict(kwargs, train=False, generate=12))
+    files = sorted(os.listdir(paths.generated_dir))
+    assert files == [f"{i:06d}.png" for i in range(12)]
+    first = np.asarray(Image.open(os.path.join(paths.generated_dir, files[0])))
+    assert first.shape == (28, 28) and first.dtype == np.uint8
+
+
+@pytest.mark.slow
+def test_export_and_freeze_reload_and_reproduce_the_generator(mnist_run):
+    gan, paths, kwargs = mnist_run
+    run.main(**dict(kwargs, train=False, export=True, freeze=True))
+    z = gan.sample_z(4, seed=2)
+    labels = np.eye(10, dtype=np.float32)[[3, 1, 4, 1]]
+    expected = gan.generate(4, seed=2, labels=[3, 1, 4, 1])
+    served = tf.saved_model.load(paths.saved_model).signatures["serving_default"]
+    np.testing.assert_array_equal(served(z=z, labels=tf.constant(labels))["images"].numpy(),
+                                  expected)
+    lite = export.run_tflite(paths.tflite, z.numpy(), labels)
+    assert np.abs(lite.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_test_mode_without_a_checkpoint_names_the_folder_and_the_command(tmp_path):
+    kwargs = settings(tmp_path, dataset="mnist", gf_dim=8)
+    with pytest.raises(run.NoCheckpointError) as error:
+        run.main(**kwargs)
+    message = str(error.value)
+    expected_dir = os.path.join(str(tmp_path / "out"), "mnist_y28_z6_b8_seed0_g1_gf8_df4",
+                                "checkpoint")
+    assert expected_dir in message
+    assert "python main.py --dataset mnist --batch_size 8" in message
+    assert message.rstrip().splitlines()[1].strip().endswith("--train")
+
+
+def test_a_folder_of_96x96_grey_images_infers_one_channel(tmp_path):
+    folder = tmp_path / "data" / "scans"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(16):
+        Image.fromarray(rng.integers(0, 256, (96, 96), dtype=np.uint8)).save(folder / f"{i}.png")
+    gan, paths = run.main(**settings(
+        tmp_path, dataset="scans", data_dir=str(tmp_path / "data"), input_fname_pattern="*.png",
+        output_height=32, train=True, epoch=1, ckpt_freq=0))
+    assert gan.image_shape == (32, 32, 1)
+    assert os.path.basename(paths.run_dir) == "scans_y32_z6_b8_files-.png_seed0_g1_gf4_df4"
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-2")
+
+
+class PoisonAt(keras.callbacks.Callback):
+    """Sets a generator weight to NaN after `step` steps."""
+
+    def __init__(self, step, index):
+        super().__init__()
+        self.step, self.index, self.seen = step, index, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.step:
+            weight = self.model.generator.trainable_variables[self.index]
+            weight.assign(tf.fill(weight.shape, np.nan))
+
+
+# The output layer's bias makes the losses NaN at the next step; the first
+# kernel's NaNs are hidden from the losses by a ReLU and found at the next save.
+@pytest.mark.parametrize("index, found", [(-1, "d_loss"), (0, "weights")])
+def test_a_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, index, found):
+    config = run.resolve(run.RunConfig(**settings(
+        tmp_path, dataset="mnist", data_dir=str(tmp_path), train=True, epoch=3,
+        train_size=32)))
+    with pytest.raises(run.TrainingDiverged) as error:
+        run.train(config, callbacks=[PoisonAt(3, index)])
+    paths = run.run_paths(config)
+    latest = tf.train.latest_checkpoint(paths.checkpoint_dir)
+    assert latest.endswith("ckpt-2")
+    assert f"{found}" in str(error.value)
+    assert "at step 4" in str(error.value) and latest in str(error.value)
+    reader = tf.train.load_checkpoint(latest)
+    for name in reader.get_variable_to_shape_map():
+        value = np.asarray(reader.get_tensor(name))
+        if np.issubdtype(value.dtype, np.floating):
+            assert np.all(np.isfinite(value)), name
+
+
+def test_resuming_with_other_model_settings_is_refused(mnist_run, tmp_path):
+    _, paths, kwargs = mnist_run
+    changed = dict(kwargs, out_name=os.path.basename(paths.run_dir), kernel_size=3)
+    with pytest.raises(run.RunError, match="kernel_size: 5 -> 3"):
+        run.main(**changed)
+
+
+def test_too_little_data_for_one_batch_is_a_run_error(tmp_path):
+    with pytest.raises(run.RunError, match="batch"):
+        run.main(**settings(tmp_path, dataset="mnist", data_dir=str(tmp_path), train=True,
+                            train_size=4))
