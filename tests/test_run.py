@@ -78,6 +78,22 @@ def test_training_writes_the_run_directory(mnist_run):
     assert any(f.startswith("events.") for f in os.listdir(paths.logs_dir))
 
 
+def test_the_same_command_resumes_and_a_higher_epoch_continues(tmp_path, caplog):
+    caplog.set_level("INFO", logger="tfdcgan.run")
+    kwargs = settings(tmp_path, dataset="mnist", data_dir=str(tmp_path), train=True,
+                      train_size=16, epoch=1)
+    _, paths = run.main(**kwargs)
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-2")
+    run.main(**kwargs)  # finished: nothing more to train
+    assert "has already trained 1 of 1 epochs" in caplog.text
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-2")
+    gan, _ = run.main(**dict(kwargs, epoch=2))
+    assert "Resuming" in caplog.text
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-4")
+    assert int(gan.d_optimizer.iterations.numpy()) == 4
+    assert [json.loads(line)["step"] for line in open(paths.stats)] == [1, 2, 3, 4]
+
+
 def test_test_mode_loads_the_trained_weights(mnist_run):
     gan, paths, kwargs = mnist_run
     loaded = run.load(run.resolve(run.RunConfig(**dict(kwargs, train=False))))

@@ -355,8 +355,8 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
         progbar = run_callbacks[-1]
         all_callbacks = run_callbacks[:-1] + [stop] + list(callbacks) + [progbar]
         if start_epoch >= config.epoch:
-            logger.info("The run has trained %d epochs already; raise --epoch "
-                        "to train more.", start_epoch)
+            logger.info("The run has already trained %d of %d epochs; raise --epoch "
+                        "to train more.", start_epoch, config.epoch)
         for epoch in range(start_epoch, config.epoch):
             if stop.received:
                 break
