@@ -167,12 +167,29 @@ def test_memory_and_disk_cache_match_the_uncached_pipeline(tmp_path, crop):
     common = dict(output_height=16, batch_size=2, shuffle=False, crop=crop, input_height=30)
     plain = _all_images(image_folder(str(tmp_path / "imgs"), **common))
     memory = image_folder(str(tmp_path / "imgs"), cache="memory", **common)
-    disk_prefix = str(tmp_path / "cache" / "faces")
-    disk = image_folder(str(tmp_path / "imgs"), cache=disk_prefix, **common)
+    disk = image_folder(str(tmp_path / "imgs"), cache=str(tmp_path / "cache" / "faces"), **common)
+    # Both caches are filled when the dataset is made, so they serve every
+    # epoch even with the photos gone.
+    for path in (tmp_path / "imgs").iterdir():
+        path.unlink()
     for ds in (memory, disk):
-        for _ in range(2):  # second epoch is served from the cache
+        for _ in range(2):
             np.testing.assert_allclose(_all_images(ds), plain, atol=1.01 / 127.5)
-    assert any(name.startswith("faces") for name in os.listdir(tmp_path / "cache"))
+
+
+def test_disk_cache_is_reused_and_never_stale(tmp_path):
+    save_jpegs(tmp_path / "imgs", 4)
+    prefix = str(tmp_path / "cache" / "faces")
+    first = _all_images(image_folder(str(tmp_path / "imgs"), cache=prefix, output_height=8,
+                                     batch_size=4, shuffle=False))
+    index_files = lambda: sorted(n for n in os.listdir(tmp_path / "cache") if n.endswith(".index"))
+    assert len(index_files()) == 1 and index_files()[0].startswith("faces-")
+    again = _all_images(image_folder(str(tmp_path / "imgs"), cache=prefix, output_height=8,
+                                     batch_size=4, shuffle=False))
+    np.testing.assert_array_equal(again, first)
+    assert len(index_files()) == 1  # reused, not rewritten
+    bigger = image_folder(str(tmp_path / "imgs"), cache=prefix, output_height=16, batch_size=4)
+    assert next(iter(bigger)).shape == (4, 16, 16, 3) and len(index_files()) == 2
 
 
 def test_prefetch_to_an_explicit_device_feeds_a_tf_function(tmp_path):

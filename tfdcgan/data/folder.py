@@ -1,5 +1,6 @@
 """`image_folder`: a folder of photos as batches for `DCGAN.fit()`."""
 
+import hashlib
 import logging
 import os
 
@@ -53,8 +54,12 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         shuffle, seed: reshuffle every epoch; a seed makes the order (and
             the parallel decode order) reproducible.
         cache: None, "memory", or a file path prefix for an on-disk cache of
-            decoded images (uint8, at the output size). A cache is complete
-            only after one full pass over the data.
+            decoded images (uint8 at the output size: 12 KB per 64x64x3
+            image). The cache is filled when the dataset is made (one decode
+            pass), so later epochs never decode. On disk, the file name gets
+            a suffix from the files and settings, so a changed crop, size or
+            folder never reads a stale cache; a complete cache is reused by
+            later runs.
         small_images: with `crop=True`, what to do with images smaller than
             the crop: "error" (default; names the first one), "upscale"
             (scale up, keeping aspect, until the crop fits) or "skip".
@@ -124,7 +129,9 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         crop_size=(input_height, input_width) if crop else None,
         output_size=(output_height, output_width),
         batch_size=batch_size, shuffle=shuffle, seed=seed,
-        cache=_cache_arg(cache), drop_remainder=drop_remainder,
+        cache=_cache_arg(cache, good, input_height if crop else None, input_width,
+                         output_height, output_width, c_dim),
+        drop_remainder=drop_remainder,
         prefetch_to_device=prefetch_to_device)
     if not with_info:
         return dataset_obj
@@ -162,10 +169,12 @@ def _small_images(folder, files, headers, crop_height, crop_width, policy):
     return [files[i] for i in keep], [headers[i] for i in keep], skipped
 
 
-def _cache_arg(cache):
+def _cache_arg(cache, files, *settings):
+    """None, "memory", or the on-disk cache prefix with a settings suffix."""
     if cache is None or cache is False:
         return None
     if cache is True or cache == "memory" or cache == "":
         return "memory"
+    fingerprint = hashlib.md5(repr((files, settings)).encode()).hexdigest()[:12]
     os.makedirs(os.path.dirname(os.path.abspath(cache)), exist_ok=True)
-    return str(cache)
+    return f"{cache}-{fingerprint}"

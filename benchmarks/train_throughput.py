@@ -1,0 +1,793 @@
+"""Training and sampling throughput: tfdcgan against PyTorch and plain Keras.
+
+    python benchmarks/train_throughput.py                      # full run, ~10-15 min on 2 cores
+    python benchmarks/train_throughput.py --tiny               # seconds: checks that it runs
+    python benchmarks/train_throughput.py --models pytorch64 --impls tfdcgan,pytorch
+
+Every implementation runs in its own worker process (so peak memory is its own
+and the frameworks do not share thread pools); the parent interleaves the
+timed repeats of all workers of a model, round-robin with a rotating order, and
+reports medians, so load from other users of the machine falls on all of them
+alike. Input is one synthetic batch already in memory, repeated, so the figures
+are of the training step; the `tfdcgan+celebA` rows feed the real CelebA
+photos through `tfdcgan.data` instead and show end-to-end training.
+
+Implementations:
+    tfdcgan   `tfdcgan.DCGAN` trained with `fit()` (`--jit-compile` picks XLA).
+    pytorch   the pytorch/examples DCGAN (dcgan/main.py): its networks, BCE
+              loss, Adam(2e-4, (0.5, 0.999)) and update step, generalised only
+              in kernel size and base map size; `torch.set_num_threads(cores)`.
+    keras     the keras-io `dcgan_overriding_train_step` structure (fakes and
+              reals concatenated into one D batch with noisy labels, fresh noise
+              and a second generator pass for the G step, BCE from logits,
+              `compile()` with Keras defaults) on the same layers as tfdcgan.
+
+The achieved fraction of peak counts the multiply-adds the DCGAN update needs
+(from the layer shapes; see `train_flops_per_image`) against the best float32
+matrix product measured in the same run.
+"""
+
+import argparse
+import datetime
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import traceback
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_CELEBA = os.path.join(os.path.dirname(REPO), "shared", "data", "celebA")
+
+# name -> (height, channels, kernel); gf_dim = df_dim = 64 and z_dim = 100 for all.
+MODELS = {
+    # The pytorch/examples DCGAN: 64x64x3, kernel 4, exactly its FLOPs.
+    "pytorch64": (64, 3, 4),
+    # carpedm20/DCGAN-tensorflow's CelebA model: 64x64x3, kernel 5.
+    "celeba": (64, 3, 5),
+    # The 28x28x1 MNIST model (unconditional, two stride-2 layers, kernel 5).
+    "mnist": (28, 1, 5),
+}
+IMPLS = ("tfdcgan", "pytorch", "keras")
+E2E = "tfdcgan+celebA"
+# tfdcgan with XLA forced on / off whatever --jit-compile says, and with
+# Keras's own (unfused) batch norm, to measure those choices side by side.
+VARIANTS = ("tfdcgan-xla", "tfdcgan-noxla", "tfdcgan-kerasbn")
+
+
+def cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------------------
+# Model geometry and FLOPs (counted from the layer shapes).
+
+class Spec:
+    """One benchmarked model: image size, widths, kernel, batch."""
+
+    def __init__(self, name, height, c_dim, kernel, gf_dim=64, df_dim=64, z_dim=100,
+                 batch_size=64):
+        from tfdcgan import architecture  # pure Python, no TensorFlow import
+        self.name = name
+        self.height = height
+        self.c_dim = c_dim
+        self.kernel = kernel
+        self.gf_dim = gf_dim
+        self.df_dim = df_dim
+        self.z_dim = z_dim
+        self.batch_size = batch_size
+        self.num_layers = architecture.default_num_layers(height, height)
+        # Discriminator sizes, image first; the generator walks them backwards.
+        self.sizes = [h for h, _ in architecture.feature_map_sizes(
+            height, height, self.num_layers)]
+        self.g_channels = [gf_dim * 2**(self.num_layers - 1 - i)
+                           for i in range(self.num_layers)] + [c_dim]
+        self.d_channels = [c_dim] + [df_dim * 2**i for i in range(self.num_layers)]
+
+    def generator_macs(self):
+        """Multiply-adds per image of each generator layer, input first."""
+        base = self.sizes[-1]
+        macs = [self.z_dim * base * base * self.g_channels[0]]
+        sizes = self.sizes[::-1]
+        for i in range(self.num_layers):
+            # A transposed convolution: every input pixel meets k*k*Cout weights.
+            macs.append(sizes[i] ** 2 * self.kernel ** 2
+                        * self.g_channels[i] * self.g_channels[i + 1])
+        return macs
+
+    def discriminator_macs(self):
+        """Multiply-adds per image of each discriminator layer, input first."""
+        macs = []
+        for i in range(self.num_layers):
+            macs.append(self.sizes[i + 1] ** 2 * self.kernel ** 2
+                        * self.d_channels[i] * self.d_channels[i + 1])
+        macs.append(self.sizes[-1] ** 2 * self.d_channels[-1])
+        return macs
+
+    def sample_flops_per_image(self):
+        return 2 * sum(self.generator_macs())
+
+    def train_flops_per_image(self):
+        """FLOPs per real image of one DCGAN update, counting only what it needs.
+
+        G forward (G); D step: D forward on reals and fakes (2D), their weight
+        gradients (2D) and input gradients below the first layer (2(D - D1));
+        G step: D forward on the fakes with the updated D (D), D input
+        gradients (D), G weight gradients (G) and G input gradients above the
+        projection (G - G1). Total 3G - G1 + 8D - 2D1.
+        """
+        g = self.generator_macs()
+        d = self.discriminator_macs()
+        macs = 3 * sum(g) - g[0] + 8 * sum(d) - 2 * d[0]
+        return 2 * macs
+
+
+# ---------------------------------------------------------------------------
+# Workers: each builds one implementation and answers timing requests.
+
+def _cpu_seconds():
+    # User + system time of every thread of this process.
+    times = os.times()
+    return times.user + times.system
+
+
+def _peak_rss_mib():
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class TfdcganRunner:
+    def __init__(self, spec, options, data="synthetic"):
+        import tensorflow as tf
+        import tfdcgan
+        self.tf = tf
+        self.spec = spec
+        self.gan = tfdcgan.DCGAN(
+            output_height=spec.height, c_dim=spec.c_dim, z_dim=spec.z_dim,
+            gf_dim=spec.gf_dim, df_dim=spec.df_dim, kernel_size=spec.kernel, seed=0)
+        compile_kwargs = {}
+        if options.jit_compile != "default":
+            compile_kwargs["jit_compile"] = options.jit_compile == "true"
+        if options.steps_per_execution > 1:
+            compile_kwargs["steps_per_execution"] = options.steps_per_execution
+        self.gan.compile(**compile_kwargs)
+        self.traces = 0
+        train_step = self.gan.train_step
+
+        def counted_train_step(batch):
+            self.traces += 1  # runs once per trace, not per step
+            return train_step(batch)
+
+        self.gan.train_step = counted_train_step
+        if data == "synthetic":
+            images = tf.random.uniform(
+                (spec.batch_size, spec.height, spec.height, spec.c_dim), -1.0, 1.0, seed=0)
+            self.dataset = tf.data.Dataset.from_tensors(images).repeat()
+        else:
+            self.dataset = celeba_dataset(options.celeba_dir, spec).repeat()
+        self.gan.generate(8, seed=0)
+        self.iterator = None
+
+    def train(self, steps):
+        return _train_steps(self, steps)
+
+    def sample(self, n):
+        start = time.perf_counter()
+        images = self.gan.generate(n)
+        assert images.shape[0] == n
+        return time.perf_counter() - start
+
+    def info(self):
+        return {"traces": self.traces, "jit_compile": bool(self.gan.jit_compile)}
+
+
+def _train_steps(runner, steps):
+    """Seconds for `steps` training steps of a Keras model.
+
+    The first call goes through `fit()`, which builds (and traces) the train
+    function; later calls run that function on one iterator kept open,
+    which is what `fit()` does for each step, without its per-call set-up
+    (callbacks, a new iterator) that a long `fit()` pays once.
+    """
+    gan = runner.gan
+    start = time.perf_counter()
+    if runner.iterator is None:
+        gan.fit(runner.dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+        runner.iterator = iter(runner.dataset)
+    else:
+        for _ in range(-(-steps // gan.steps_per_execution)):
+            logs = gan.train_function(runner.iterator)
+        float(logs["g_loss"])
+    return time.perf_counter() - start
+
+
+def celeba_dataset(directory, spec):
+    """The real CelebA photos through `tfdcgan.data`: 54x54 centre crop
+    resized to the model's size, [-1, 1], batched."""
+    from tfdcgan import data
+    return data.image_folder(
+        directory, crop=True, input_height=54, output_height=spec.height,
+        batch_size=spec.batch_size, seed=0)
+
+
+class KerasRunner:
+    """The keras-io DCGAN `train_step` on the same layers as tfdcgan."""
+
+    def __init__(self, spec, options):
+        import keras
+        import tensorflow as tf
+        self.spec = spec
+        self.generator, self.discriminator = _keras_networks(keras, spec)
+        self.gan = _keras_io_gan(keras, tf)(self.discriminator, self.generator, spec.z_dim)
+        self.gan.compile(
+            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+            g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+            loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
+        images = tf.random.uniform(
+            (spec.batch_size, spec.height, spec.height, spec.c_dim), -1.0, 1.0, seed=0)
+        self.dataset = tf.data.Dataset.from_tensors(images).repeat()
+        self.rng = np.random.default_rng(0)
+        self.iterator = None
+
+    def train(self, steps):
+        return _train_steps(self, steps)
+
+    def sample(self, n):
+        start = time.perf_counter()
+        z = self.rng.standard_normal((n, self.spec.z_dim)).astype("float32")
+        images = self.generator.predict(z, batch_size=256, verbose=0)
+        images = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+        assert images.shape[0] == n
+        return time.perf_counter() - start
+
+    def info(self):
+        return {"jit_compile": bool(self.gan.jit_compile)}
+
+
+def _keras_networks(keras, spec):
+    layers = keras.layers
+    init = keras.initializers.RandomNormal(0.0, 0.02)
+
+    def norm():
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+
+    base = spec.sizes[-1]
+    g = [keras.Input((spec.z_dim,)),
+         layers.Dense(base * base * spec.g_channels[0], use_bias=False,
+                      kernel_initializer=init),
+         layers.Reshape((base, base, spec.g_channels[0])), norm(), layers.ReLU()]
+    for i in range(spec.num_layers):
+        last = i == spec.num_layers - 1
+        g.append(layers.Conv2DTranspose(spec.g_channels[i + 1], spec.kernel, strides=2,
+                                        padding="same", use_bias=last,
+                                        kernel_initializer=init))
+        g += [layers.Activation("tanh")] if last else [norm(), layers.ReLU()]
+    d = [keras.Input((spec.height, spec.height, spec.c_dim))]
+    for i in range(spec.num_layers):
+        d.append(layers.Conv2D(spec.d_channels[i + 1], spec.kernel, strides=2,
+                               padding="same", use_bias=i == 0, kernel_initializer=init))
+        if i > 0:
+            d.append(norm())
+        d.append(layers.LeakyReLU(negative_slope=0.2))
+    d += [layers.Flatten(), layers.Dense(1, kernel_initializer=init)]
+    return (keras.Sequential(g, name="generator"),
+            keras.Sequential(d, name="discriminator"))
+
+
+def _keras_io_gan(keras, tf):
+    class GAN(keras.Model):
+        # The structure of keras-io's dcgan_overriding_train_step, with real = 1
+        # and batch norm in training mode (its networks have none).
+        def __init__(self, discriminator, generator, latent_dim):
+            super().__init__()
+            self.discriminator = discriminator
+            self.generator = generator
+            self.latent_dim = latent_dim
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def compile(self, d_optimizer, g_optimizer, loss_fn):
+            super().compile()
+            self.d_optimizer = d_optimizer
+            self.g_optimizer = g_optimizer
+            self.loss_fn = loss_fn
+
+        def train_step(self, real_images):
+            batch_size = tf.shape(real_images)[0]
+            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+            generated = self.generator(z, training=True)
+            combined = tf.concat([generated, real_images], axis=0)
+            labels = tf.concat([tf.zeros((batch_size, 1)), tf.ones((batch_size, 1))], axis=0)
+            labels += 0.05 * keras.random.uniform(tf.shape(labels), seed=self.seed_generator)
+            with tf.GradientTape() as tape:
+                predictions = self.discriminator(combined, training=True)
+                d_loss = self.loss_fn(labels, predictions)
+            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+
+            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+            misleading_labels = tf.ones((batch_size, 1))
+            with tf.GradientTape() as tape:
+                predictions = self.discriminator(self.generator(z, training=True),
+                                                 training=True)
+                g_loss = self.loss_fn(misleading_labels, predictions)
+            grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            return {"d_loss": d_loss, "g_loss": g_loss}
+
+    return GAN
+
+
+class TorchRunner:
+    """pytorch/examples dcgan/main.py: networks, init, loss, optimizers, step."""
+
+    def __init__(self, spec, options):
+        import torch
+        from torch import nn
+        torch.set_num_threads(cores())
+        torch.manual_seed(0)
+        self.torch = torch
+        self.spec = spec
+        self.device = torch.device("cpu")
+        self.netG = _torch_generator(nn, spec)
+        self.netD = _torch_discriminator(nn, spec)
+
+        def weights_init(m):
+            classname = m.__class__.__name__
+            if classname.find("Conv") != -1:
+                torch.nn.init.normal_(m.weight, 0.0, 0.02)
+            elif classname.find("BatchNorm") != -1:
+                torch.nn.init.normal_(m.weight, 1.0, 0.02)
+                torch.nn.init.zeros_(m.bias)
+
+        self.netG.apply(weights_init)
+        self.netD.apply(weights_init)
+        self.criterion = nn.BCELoss()
+        self.optimizerD = torch.optim.Adam(self.netD.parameters(), lr=2e-4,
+                                           betas=(0.5, 0.999))
+        self.optimizerG = torch.optim.Adam(self.netG.parameters(), lr=2e-4,
+                                           betas=(0.5, 0.999))
+        self.real = torch.rand(spec.batch_size, spec.c_dim, spec.height, spec.height) * 2 - 1
+
+    def train(self, steps):
+        torch = self.torch
+        real_label, fake_label = 1.0, 0.0
+        start = time.perf_counter()
+        for _ in range(steps):
+            # (1) Update D: maximize log(D(x)) + log(1 - D(G(z)))
+            self.netD.zero_grad()
+            real_cpu = self.real.to(self.device)
+            batch_size = real_cpu.size(0)
+            label = torch.full((batch_size,), real_label, dtype=real_cpu.dtype,
+                               device=self.device)
+            output = self.netD(real_cpu)
+            errD_real = self.criterion(output, label)
+            errD_real.backward()
+            noise = torch.randn(batch_size, self.spec.z_dim, 1, 1, device=self.device)
+            fake = self.netG(noise)
+            label.fill_(fake_label)
+            output = self.netD(fake.detach())
+            errD_fake = self.criterion(output, label)
+            errD_fake.backward()
+            self.optimizerD.step()
+            # (2) Update G: maximize log(D(G(z)))
+            self.netG.zero_grad()
+            label.fill_(real_label)
+            output = self.netD(fake)
+            errG = self.criterion(output, label)
+            errG.backward()
+            self.optimizerG.step()
+        errG.item()
+        return time.perf_counter() - start
+
+    def sample(self, n):
+        torch = self.torch
+        start = time.perf_counter()
+        self.netG.eval()
+        chunks = []
+        with torch.inference_mode():
+            for first in range(0, n, 256):
+                noise = torch.randn(min(256, n - first), self.spec.z_dim, 1, 1)
+                images = self.netG(noise)
+                chunks.append(((images + 1) * 127.5).round().clamp(0, 255)
+                              .to(torch.uint8).permute(0, 2, 3, 1).numpy())
+        self.netG.train()
+        images = np.concatenate(chunks)
+        assert images.shape[0] == n
+        return time.perf_counter() - start
+
+    def info(self):
+        return {"threads": self.torch.get_num_threads()}
+
+
+def _torch_padding(kernel):
+    """(padding, output_padding) of stride-2 layers that halve / double the
+    size: k=4 -> (1, 0) as in pytorch/examples, k=5 -> (2, 1)."""
+    padding = (kernel - 1) // 2
+    return padding, 2 - kernel + 2 * padding
+
+
+def _torch_generator(nn, spec):
+    padding, output_padding = _torch_padding(spec.kernel)
+    ch = spec.g_channels
+    layers = [nn.ConvTranspose2d(spec.z_dim, ch[0], spec.sizes[-1], 1, 0, bias=False),
+              nn.BatchNorm2d(ch[0]), nn.ReLU(True)]
+    for i in range(spec.num_layers):
+        layers.append(nn.ConvTranspose2d(ch[i], ch[i + 1], spec.kernel, 2, padding,
+                                         output_padding, bias=False))
+        last = i == spec.num_layers - 1
+        layers += [nn.Tanh()] if last else [nn.BatchNorm2d(ch[i + 1]), nn.ReLU(True)]
+    return nn.Sequential(*layers)
+
+
+def _torch_discriminator(nn, spec):
+    padding, _ = _torch_padding(spec.kernel)
+    ch = spec.d_channels
+    layers = []
+    for i in range(spec.num_layers):
+        layers.append(nn.Conv2d(ch[i], ch[i + 1], spec.kernel, 2, padding, bias=False))
+        if i > 0:
+            layers.append(nn.BatchNorm2d(ch[i + 1]))
+        layers.append(nn.LeakyReLU(0.2, inplace=True))
+    layers += [nn.Conv2d(ch[-1], 1, spec.sizes[-1], 1, 0, bias=False), nn.Sigmoid(),
+               nn.Flatten(0)]
+    return nn.Sequential(*layers)
+
+
+class MatmulRunner:
+    """float32 matrix products, TensorFlow's and (when importable) PyTorch's."""
+
+    def __init__(self, size, libraries):
+        self.size = size
+        self.libraries = libraries
+        self.runs = {}
+        if "tensorflow" in libraries:
+            import tensorflow as tf
+            a = tf.random.uniform((size, size))
+            b = tf.random.uniform((size, size))
+            fn = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+            self.runs["tensorflow"] = lambda: fn().numpy()
+        if "torch" in libraries:
+            import torch
+            torch.set_num_threads(cores())
+            ta = torch.rand(size, size)
+            tb = torch.rand(size, size)
+            self.runs["torch"] = lambda: torch.mm(ta, tb).sum().item()
+        for run in self.runs.values():
+            run()
+
+    def train(self, repeats):
+        """GFLOP/s of each library, best of `repeats` products."""
+        result = {}
+        for name, run in self.runs.items():
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                run()
+                best = min(best, time.perf_counter() - start)
+            result[name] = 2 * self.size ** 3 / best / 1e9
+        return result
+
+
+def _worker(conn, kind, spec, options):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        sys.path.insert(0, REPO)
+        if kind == "tfdcgan":
+            runner = TfdcganRunner(spec, options)
+        elif kind in ("tfdcgan-xla", "tfdcgan-noxla"):
+            options.jit_compile = "true" if kind == "tfdcgan-xla" else "false"
+            runner = TfdcganRunner(spec, options)
+        elif kind == "tfdcgan-kerasbn":
+            import keras
+            from tfdcgan import discriminator, generator
+            generator.FusedBatchNormalization = keras.layers.BatchNormalization
+            discriminator.FusedBatchNormalization = keras.layers.BatchNormalization
+            runner = TfdcganRunner(spec, options)
+        elif kind == E2E:
+            runner = TfdcganRunner(spec, options, data="celeba")
+        elif kind == "keras":
+            runner = KerasRunner(spec, options)
+        elif kind == "pytorch":
+            runner = TorchRunner(spec, options)
+        elif kind == "matmul":
+            runner = MatmulRunner(options.matmul_size, spec)
+        else:
+            raise ValueError(kind)
+        conn.send(("ready", None))
+        while True:
+            command, arg = conn.recv()
+            if command == "quit":
+                info = runner.info() if hasattr(runner, "info") else {}
+                info["peak_rss_mib"] = _peak_rss_mib()
+                conn.send(("ok", info))
+                return
+            cpu = _cpu_seconds()
+            value = getattr(runner, command)(arg)
+            conn.send(("ok", (value, _cpu_seconds() - cpu)))
+    except Exception:  # reported to the parent, which prints it
+        conn.send(("error", traceback.format_exc()))
+
+
+class Worker:
+    def __init__(self, context, kind, spec, options):
+        self.kind = kind
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, kind, spec, options),
+                                       daemon=True)
+        self.process.start()
+        self.error = None
+
+    def wait_ready(self):
+        self._receive()
+
+    def ask(self, command, arg=None):
+        if self.error:
+            return None
+        self.conn.send((command, arg))
+        return self._receive()
+
+    def _receive(self):
+        if self.error:
+            return None
+        status, value = self.conn.recv()
+        if status == "error":
+            self.error = value
+            print(f"[{self.kind}] failed:\n{value}", file=sys.stderr, flush=True)
+            return None
+        return value
+
+    def close(self):
+        info = self.ask("quit") or {}
+        self.process.join(timeout=30)
+        return info
+
+
+# ---------------------------------------------------------------------------
+# The run.
+
+def torch_available():
+    try:
+        import importlib.util
+        return importlib.util.find_spec("torch") is not None
+    except ValueError:
+        return False
+
+
+def run_model(spec, impls, matmul, options, context):
+    workers = [Worker(context, kind, spec, options) for kind in impls]
+    for worker in workers:
+        worker.wait_ready()
+    # Compile and warm up every worker before any timing.
+    for worker in workers:
+        worker.ask("train", options.warmup)
+        if worker.kind != E2E:
+            worker.ask("sample", options.sample_images)
+    train = {w.kind: [] for w in workers}
+    train_cpu = {w.kind: [] for w in workers}
+    sample = {w.kind: [] for w in workers}
+    peaks = []
+    images = spec.batch_size * options.steps
+    for repeat in range(options.repeats):
+        order = workers[repeat % len(workers):] + workers[:repeat % len(workers)]
+        for worker in order:
+            answer = worker.ask("train", options.steps)
+            if answer is not None:
+                train[worker.kind].append(images / answer[0])
+                train_cpu[worker.kind].append(1000 * answer[1] / images)
+        for worker in order:
+            if worker.kind == E2E:
+                continue
+            answer = worker.ask("sample", options.sample_images)
+            if answer is not None:
+                sample[worker.kind].append(options.sample_images / answer[0])
+        if matmul is not None:
+            answer = matmul.ask("train", 3)
+            if answer is not None:
+                peaks.append(answer[0])
+    infos = {w.kind: w.close() for w in workers}
+    rows = []
+    for worker in workers:
+        if not train[worker.kind]:
+            continue
+        rows.append({
+            "model": spec.name, "impl": worker.kind, "info": infos[worker.kind],
+            "train": train[worker.kind], "cpu_ms": train_cpu[worker.kind],
+            "sample": sample[worker.kind],
+        })
+    return rows, peaks
+
+
+def paired_ratio(mine, other, invert=False):
+    """Median over repeats of mine[i] / other[i]: the two ran next to each
+    other in the same round, so they saw about the same load."""
+    ratios = [(b / a if invert else a / b) for a, b in zip(mine, other) if a and b]
+    return statistics.median(ratios) if ratios else None
+
+
+def format_table(rows, specs, peak_gflops):
+    """The results as a Markdown table; ratios are paired medians (see
+    `paired_ratio`), "CPU" ones compare CPU seconds per image instead."""
+    by_key = {(r["model"], r["impl"]): r for r in rows}
+    header = ("| model | implementation | train img/s | best | vs PyTorch | vs plain Keras "
+              "| CPU ms/img | % of fp32 peak | sample img/s | sample vs PyTorch "
+              "| peak RSS MiB | notes |")
+    lines = [header, "|" + "---|" * 12]
+
+    def cell(mine, other, key):
+        if other is None or other is mine:
+            return "-"
+        wall = paired_ratio(mine[key], other[key])
+        if key != "train" or wall is None:
+            return "-" if wall is None else f"{wall:.2f}x"
+        cpu = paired_ratio(mine["cpu_ms"], other["cpu_ms"], invert=True)
+        return f"{wall:.2f}x (CPU {cpu:.2f}x)"
+
+    for r in rows:
+        spec = specs[r["model"]]
+        ours = r["impl"].startswith("tfdcgan") and r["impl"] != E2E
+        torch_row = by_key.get((r["model"], "pytorch")) if ours else None
+        keras_row = by_key.get((r["model"], "keras")) if ours else None
+        best = max(r["train"])
+        fraction = (f"{100 * best * spec.train_flops_per_image() / 1e9 / peak_gflops:.0f}%"
+                    if peak_gflops else "-")
+        notes = []
+        info = r["info"]
+        if "jit_compile" in info:
+            notes.append(f"XLA {'on' if info['jit_compile'] else 'off'}")
+        if "traces" in info:
+            notes.append(f"{info['traces']} trace(s)")
+        if "threads" in info:
+            notes.append(f"{info['threads']} threads")
+        synthetic = by_key.get((r["model"], "tfdcgan"))
+        if r["impl"] == E2E and synthetic is not None:
+            notes.append(f"{cell(r, synthetic, 'train')} synthetic input")
+        sample = (f"{statistics.median(r['sample']):.0f}"
+                  if r["sample"] and r["impl"] != E2E else "-")
+        lines.append(
+            f"| {r['model']} | {r['impl']} | {statistics.median(r['train']):.1f} "
+            f"| {best:.1f} | {cell(r, torch_row, 'train')} | {cell(r, keras_row, 'train')} "
+            f"| {statistics.median(r['cpu_ms']):.3g} | {fraction} | {sample} "
+            f"| {cell(r, torch_row, 'sample')} | {info.get('peak_rss_mib', 0):.0f} "
+            f"| {', '.join(notes)} |")
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help=f"comma-separated, from {', '.join(MODELS)}")
+    parser.add_argument("--impls", default=",".join(IMPLS) + "," + E2E,
+                        help=f"comma-separated, from {', '.join(IMPLS + (E2E,))}; "
+                             "pytorch is skipped when torch is not importable, "
+                             f"{E2E} for 64x64x3 models when the data is absent")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=None,
+                        help="training steps per timed repeat (default: per model)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed rounds (default 7; 1 with --tiny)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    parser.add_argument("--sample-images", type=int, default=1024)
+    parser.add_argument("--matmul-size", type=int, default=4096)
+    parser.add_argument("--jit-compile", choices=("default", "true", "false"),
+                        default="default", help="tfdcgan's compile(jit_compile=)")
+    parser.add_argument("--steps-per-execution", type=int, default=1)
+    parser.add_argument("--celeba-dir", default=DEFAULT_CELEBA)
+    parser.add_argument("--tiny", action="store_true",
+                        help="tiny networks (gf_dim = df_dim = 8, 16x16 for the 64x64 "
+                             "models, batch 4), one short repeat: checks that it runs")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    options = parse_args(argv)
+    models = [m for m in options.models.split(",") if m]
+    impls = [i for i in options.impls.split(",") if i]
+    for name in models:
+        if name not in MODELS:
+            raise SystemExit(f"unknown model {name!r}; expected one of {list(MODELS)}")
+    for name in impls:
+        if name not in IMPLS + (E2E,) + VARIANTS:
+            raise SystemExit(f"unknown implementation {name!r}")
+    if options.repeats is None:
+        options.repeats = 1 if options.tiny else 7
+    if options.tiny:
+        options.batch_size = 4
+        options.warmup = 1
+        options.sample_images = 8
+        options.matmul_size = 128
+        options.steps = options.steps or 1
+    has_torch = torch_available()
+    if "pytorch" in impls and not has_torch:
+        print("torch is not importable: skipping the PyTorch reference.", flush=True)
+        impls.remove("pytorch")
+    has_celeba = os.path.isdir(options.celeba_dir)
+    if E2E in impls and not has_celeba:
+        print(f"no CelebA photos at {options.celeba_dir}: skipping {E2E}.", flush=True)
+        impls.remove(E2E)
+
+    sys.path.insert(0, REPO)
+    import tfdcgan
+    context = multiprocessing.get_context("spawn")
+    specs = {}
+    for name in models:
+        height, c_dim, kernel = MODELS[name]
+        width = 8 if options.tiny else 64
+        if options.tiny and height == 64:
+            height = 16
+        specs[name] = Spec(name, height, c_dim, kernel, gf_dim=width, df_dim=width,
+                           batch_size=options.batch_size)
+
+    libraries = ["tensorflow"] + (["torch"] if has_torch else [])
+    matmul = Worker(context, "matmul", libraries, options)
+    matmul.wait_ready()
+    started = time.time()
+    rows, peaks = [], []
+    for name in models:
+        spec = specs[name]
+        model_impls = [i for i in impls
+                       if i != E2E or (spec.c_dim == 3 and spec.height in (16, 64))]
+        if options.steps is None:
+            # About 5 s of work per repeat on 2 cores.
+            steps = max(1, round(5 * 120e9 / (spec.train_flops_per_image() * spec.batch_size)))
+        else:
+            steps = options.steps
+        options_for_model = argparse.Namespace(**vars(options))
+        options_for_model.steps = steps
+        print(f"{name}: {len(model_impls)} implementation(s), {steps} step(s) x "
+              f"{options.repeats} repeat(s) of batch {spec.batch_size}...", flush=True)
+        model_rows, model_peaks = run_model(spec, model_impls, matmul, options_for_model,
+                                            context)
+        rows += model_rows
+        peaks += model_peaks
+    matmul_info = matmul.close()
+    # Contention only ever slows a product down: the best is the estimate.
+    peak = {lib: max(p[lib] for p in peaks if lib in p)
+            for lib in libraries if any(lib in p for p in peaks)}
+    peak_gflops = max(peak.values()) if peak else None
+
+    print()
+    print(f"# Training throughput ({datetime.date.today().isoformat()}, "
+          f"{time.time() - started:.0f} s)")
+    print(f"machine: {platform.processor() or platform.machine()}, {cores()} cores; "
+          f"python {platform.python_version()}; tfdcgan {tfdcgan.__version__}; "
+          + "; ".join(_versions(has_torch)))
+    print("command: python " + " ".join([os.path.relpath(__file__, REPO)]
+                                        + (sys.argv[1:] if argv is None else argv)))
+    print("float32 peak (matmul %d^3, best of all repeats): %s" % (
+        options.matmul_size,
+        ", ".join(f"{lib} {g:.3g} GFLOP/s" for lib, g in peak.items())))
+    for name, spec in specs.items():
+        print(f"{name}: {spec.height}x{spec.height}x{spec.c_dim}, kernel {spec.kernel}, "
+              f"gf_dim=df_dim={spec.gf_dim}, batch {spec.batch_size}: "
+              f"{spec.train_flops_per_image() / 1e9:.3f} GFLOP per image per update, "
+              f"{spec.sample_flops_per_image() / 1e9:.3f} GFLOP per sample")
+    print()
+    print(format_table(rows, specs, peak_gflops))
+    print()
+    for r in rows:
+        print(f"{r['model']} {r['impl']} train img/s per repeat: "
+              + ", ".join(f"{v:.1f}" for v in r["train"]))
+    return rows
+
+
+def _versions(has_torch):
+    import importlib.metadata
+    names = ["tensorflow", "keras", "numpy"] + (["torch"] if has_torch else [])
+    versions = []
+    for name in names:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+if __name__ == "__main__":
+    main()
