@@ -26,8 +26,10 @@ def main(argv):
     # TensorFlow loads here, after --help has had its say; its C++ INFO lines
     # and Python INFO logs (oneDNN notices, checkpoint sharding) are noise here.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    logging.getLogger("tensorflow").setLevel(logging.WARNING)
     import tfdcgan.run
+
+    for name in ("tensorflow", "absl"):  # TensorFlow's own INFO lines
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     kwargs = flags.run_kwargs(absl_flags.FLAGS, tfdcgan.run.RunConfig.names())
     try:

@@ -317,12 +317,9 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
         TrainingDiverged, Interrupted, RunError.
     """
     paths = paths or run_paths(config)
-    for d in (paths.run_dir, paths.checkpoint_dir, paths.sample_dir):
-        os.makedirs(d, exist_ok=True)
     stored = _read_json(paths.model_json)
     seed = _run_seed(config, stored)
     keras.utils.set_random_seed(seed)
-    _write_json(paths.flags_json, dict(dataclasses.asdict(config), seed=seed))
 
     stop = cb.StopOnSignal()
     with stop.installed():
@@ -332,6 +329,9 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
             c_dim = info.c_dim
         else:
             c_dim = stored["config"]["c_dim"]
+        for d in (paths.run_dir, paths.checkpoint_dir, paths.sample_dir):
+            os.makedirs(d, exist_ok=True)
+        _write_json(paths.flags_json, dict(dataclasses.asdict(config), seed=seed))
         gan = build_gan(config, c_dim, seed)
         _check_or_write_model(gan, stored, paths)
         sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
