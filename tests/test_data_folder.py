@@ -226,6 +226,18 @@ def test_no_match_says_what_is_there_instead(tmp_path):
     assert "3 '.png' files" in message and "1 '.txt' file" in message
 
 
+def test_no_match_hints_at_subfolders_and_case(tmp_path):
+    save_jpegs(tmp_path / "celebA" / "img_align_celeba", 2)
+    with pytest.raises(DatasetError, match=r"2 files one folder down match; pass "
+                                           r"input_fname_pattern='\*/\*.jpg'"):
+        image_folder(str(tmp_path), "celebA")
+    save_flat(tmp_path / "upper" / "A.JPG", 0)
+    with pytest.raises(DatasetError, match=r"case-sensitive: try input_fname_pattern='\*.JPG'"):
+        image_folder(str(tmp_path), "upper")
+    ds = image_folder(str(tmp_path), "celebA", input_fname_pattern="*/*.jpg", batch_size=2)
+    assert next(iter(ds)).shape == (2, 64, 64, 3)
+
+
 def test_unreadable_files_are_skipped_counted_and_reported_once(tmp_path, caplog):
     good = save_jpegs(tmp_path, 8)
     write_bytes(tmp_path / "empty.jpg", b"")

@@ -42,7 +42,8 @@ def find_files(folder, pattern):
 
     Raises:
         DatasetError: the folder is missing or nothing matches; the message
-            lists what the folder holds instead.
+            lists what the folder holds instead, with a hint when the files
+            are one folder down or differ only in case.
     """
     if not os.path.isdir(folder):
         raise DatasetError(_missing_folder_message(folder, pattern))
@@ -50,8 +51,8 @@ def find_files(folder, pattern):
     files = sorted(p for p in paths if os.path.isfile(p))
     if not files:
         raise DatasetError(
-            f"No files match {pattern!r} in {folder}. "
-            f"Found instead: {describe_folder(folder)}.")
+            f"No files match {pattern!r} in {folder}. Found instead: "
+            f"{describe_folder(folder)}.{_pattern_hint(folder, pattern)}")
     return files
 
 
@@ -59,26 +60,43 @@ def describe_folder(folder, limit=5):
     """Short human summary of a folder: counts by extension, then subfolders.
 
     For example "120 '.png' files, 2 '.txt' files and 1 subfolder (faces/)".
+    Hidden entries are left out, as glob leaves them out.
     """
     by_ext = collections.Counter()
     subfolders = []
     with os.scandir(folder) as entries:
         for entry in entries:
+            if entry.name.startswith("."):
+                continue
             if entry.is_dir():
                 subfolders.append(entry.name + "/")
             else:
-                ext = os.path.splitext(entry.name)[1] or "(no extension)"
-                by_ext[ext] += 1
-    parts = [f"{n} {ext!r} file{'s' if n > 1 else ''}"
-             for ext, n in by_ext.most_common(limit)]
-    if len(by_ext) > limit:
-        parts.append(f"{sum(by_ext.values()) - sum(n for _, n in by_ext.most_common(limit))} other files")
+                by_ext[os.path.splitext(entry.name)[1] or "(no extension)"] += 1
+    common = by_ext.most_common(limit)
+    parts = [f"{n} {ext!r} file{'s' if n > 1 else ''}" for ext, n in common]
+    others = sum(by_ext.values()) - sum(n for _, n in common)
+    if others:
+        parts.append(f"{others} other file{'s' if others > 1 else ''}")
     if subfolders:
         shown = ", ".join(sorted(subfolders)[:limit]) + (", ..." if len(subfolders) > limit else "")
         parts.append(f"{len(subfolders)} subfolder{'s' if len(subfolders) > 1 else ''} ({shown})")
     if not parts:
         return "nothing (the folder is empty)"
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def _pattern_hint(folder, pattern):
+    """A suggestion for the two commonest mistakes, or ""."""
+    if "/" not in pattern and "**" not in pattern:
+        # An unzipped archive often adds a level (celebA/img_align_celeba/).
+        deeper = glob.glob(os.path.join(glob.escape(folder), "*", pattern))
+        if deeper:
+            return (f" {len(deeper):,} files one folder down match; pass "
+                    f"input_fname_pattern='*/{pattern}' (or '**/{pattern}').")
+    swapped = pattern.swapcase()
+    if swapped != pattern and glob.glob(os.path.join(glob.escape(folder), swapped)):
+        return f" Patterns are case-sensitive: try input_fname_pattern={swapped!r}."
+    return ""
 
 
 def _missing_folder_message(folder, pattern):
