@@ -201,6 +201,9 @@ def test_prefetch_to_an_explicit_device_feeds_a_tf_function(tmp_path):
         return next(iterator) + next(iterator)
 
     assert total(iter(ds)).shape == (2, 8, 8, 3)
+    # "auto" without a GPU is a plain prefetch, which later transformations may follow.
+    auto = image_folder(str(tmp_path), output_height=8, batch_size=2, prefetch_to_device="auto")
+    assert len(list(auto.repeat(2).skip(1))) == 3
 
 
 # --- bad input ---------------------------------------------------------------

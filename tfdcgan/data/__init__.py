@@ -19,13 +19,13 @@ Public API
               crop=False, input_height=108, input_width=None, output_height=64,
               output_width=None, batch_size=64, train_size=None, shuffle=True,
               seed=None, cache=None, small_images="error", verify="header",
-              drop_remainder=True, prefetch_to_device="auto", with_info=False)`
+              drop_remainder=True, prefetch_to_device=None, with_info=False)`
     Files matching `data_dir/dataset/input_fname_pattern` (JPEG, PNG, BMP,
     GIF first frame, WebP) -> `[batch, output_height, output_width, c_dim]`.
 
 `mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
        shuffle=True, seed=None, train_size=None, c_dim=1, output_height=None,
-       output_width=None, drop_remainder=True, prefetch_to_device="auto",
+       output_width=None, drop_remainder=True, prefetch_to_device=None,
        with_info=False)`
     `(images [b, 28, 28, 1], labels [b] int32)`, or images alone.
     `data_dir=None` reads the bundled set.

@@ -18,7 +18,7 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
                  output_height=64, output_width=None, batch_size=64,
                  train_size=None, shuffle=True, seed=None, cache=None,
                  small_images="error", verify="header", drop_remainder=True,
-                 prefetch_to_device="auto", with_info=False):
+                 prefetch_to_device=None, with_info=False):
     """Images under `data_dir/dataset` matching a glob, as training batches.
 
     carpedm20's layout: `image_folder("./data", "celebA")` reads
@@ -69,8 +69,9 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
             small images are upscaled).
         drop_remainder: drop the last partial batch (default, as GANs with
             batch norm expect fixed batches).
-        prefetch_to_device: "auto" (the first GPU if present), a device
-            string, or None.
+        prefetch_to_device: None (plain prefetch), "auto" (onto the first
+            GPU if there is one) or a device string; see `pipeline.finish`
+            for why this is off by default.
         with_info: also return a `DatasetInfo`.
 
     Returns:

@@ -13,7 +13,7 @@ def load_dataset(dataset, data_dir="./data", *, input_fname_pattern="*.jpg",
                  output_height=None, output_width=None, batch_size=64,
                  train_size=None, shuffle=True, seed=None, cache=None,
                  labels=True, split="train", small_images="error",
-                 verify="header", prefetch_to_device="auto"):
+                 verify="header", prefetch_to_device=None):
     """Dataset by name, as carpedm20's `--dataset` / `--data_dir` flags mean.
 
     * `"mnist"`: the full MNIST IDX files from `data_dir/mnist` when present,

@@ -82,7 +82,7 @@ def bundled_path():
 def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
           shuffle=True, seed=None, train_size=None, c_dim=1,
           output_height=None, output_width=None, drop_remainder=True,
-          prefetch_to_device="auto", with_info=False):
+          prefetch_to_device=None, with_info=False):
     """MNIST digits as batches for `DCGAN.fit()`.
 
     Args:
@@ -96,8 +96,9 @@ def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
         c_dim: 1, or 3 to repeat the grey channel.
         output_height, output_width: resize (bilinear) from 28x28; None keeps 28.
         drop_remainder: drop the last partial batch.
-        prefetch_to_device: "auto" (the first GPU if present), a device
-            string, or None.
+        prefetch_to_device: None (plain prefetch), "auto" (onto the first
+            GPU if there is one) or a device string; see `pipeline.finish`
+            for why this is off by default.
         with_info: also return a `DatasetInfo`.
 
     Returns:

@@ -4,14 +4,15 @@ Layout, chosen by measurement (benchmarks/input_pipeline.py):
 
     file names -> shuffle (whole list; cheap) -> parallel map: read + decode
     (+ centre crop) -> ignore_errors -> batch -> map: resize + scale to [-1, 1]
-    -> prefetch (to the GPU when there is one)
+    -> prefetch (optionally onto the GPU, see `finish`)
 
 Resizing whole batches is much cheaper than resizing image by image, and it
 is possible whenever every element has the same size, i.e. after a crop.
 Without a crop (images of any size) or with a cache, each element is resized
 on its own; cached elements are stored as uint8 at the output size (a 64x64x3
 image is 12 KB, about 2.4 GB for all of CelebA), so cached runs see values
-quantised to 1/255.
+quantised to 1/255. Caches are filled when the dataset is made (see
+`_filled_cache`).
 """
 
 import dataclasses
@@ -91,8 +92,8 @@ def image_pipeline(files, headers, *, c_dim, crop_size, output_size,
 class FileTraits:
     """What the scan proved about every file, so the graph can skip branches.
 
-    Each `tf.cond` in the per-image function costs time on every image (about
-    a third of the throughput on CelebA for three of them), so branches that
+    Each `tf.cond` in the per-image function costs time on every image
+    (together about 10-25% of the throughput on CelebA, measured), so branches that
     no file needs are left out of the graph. Unknown headers (verify="none")
     keep every branch.
     """
@@ -191,14 +192,19 @@ def _resize(images, output_size, crop_size):
     return tf.ensure_shape(resized, [*images.shape[:-3], *output_size, images.shape[-1]])
 
 
-def finish(ds, prefetch_to_device="auto"):
-    """Final prefetch; onto the accelerator when there is one.
+def finish(ds, prefetch_to_device=None):
+    """Final prefetch; onto an accelerator when asked.
+
+    Off by default because TensorFlow requires `copy_to_device` to be the
+    last transformation of a pipeline: a caller's later `.skip()`,
+    `.repeat()` or a `tf.distribute` strategy's own input handling (which
+    prefetches to its devices itself) could fail on a GPU. Turn it on when
+    the dataset goes straight into `fit()`.
 
     Args:
         ds: batched dataset.
-        prefetch_to_device: "auto" (the first GPU if any, else plain
-            prefetch), a device string such as "/GPU:0", or None/False for
-            plain prefetch.
+        prefetch_to_device: None or False (plain prefetch), "auto" (the first
+            GPU if any, else plain prefetch) or a device string ("/GPU:0").
     """
     device = prefetch_to_device
     if device == "auto":
