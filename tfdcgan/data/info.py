@@ -80,5 +80,4 @@ def skipped_message(skipped, total):
     shown = "; ".join(f"{name} ({reason})" for name, reason in skipped[:SHOWN_SKIPS])
     more = len(skipped) - SHOWN_SKIPS
     tail = f"; and {more:,} more" if more > 0 else ""
-    return (f"Skipped {len(skipped):,} of {total:,} files that are not readable "
-            f"images: {shown}{tail}.")
+    return f"Skipped {len(skipped):,} of {total:,} files: {shown}{tail}."
