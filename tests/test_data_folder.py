@@ -192,6 +192,20 @@ def test_disk_cache_is_reused_and_never_stale(tmp_path):
     assert next(iter(bigger)).shape == (4, 16, 16, 3) and len(index_files()) == 2
 
 
+def test_rebuilding_the_dataset_reuses_the_scan_until_the_folder_changes(tmp_path, monkeypatch):
+    from tfdcgan.data import headers
+    save_jpegs(tmp_path, 4)
+    reads = []
+    real_read = headers.read_header
+    monkeypatch.setattr(headers, "read_header", lambda path: reads.append(path) or real_read(path))
+    make = lambda seed: image_folder(str(tmp_path), output_height=8, batch_size=2, seed=seed,
+                                     with_info=True)[1]
+    assert make(1).num_examples == 4 and len(reads) == 4
+    assert make(2).num_examples == 4 and len(reads) == 4  # new seed, same scan
+    save_flat(tmp_path / "new.jpg", 10)
+    assert make(3).num_examples == 5 and len(reads) == 9  # folder changed: scanned again
+
+
 def test_prefetch_to_an_explicit_device_feeds_a_tf_function(tmp_path):
     save_jpegs(tmp_path, 4)
     ds = image_folder(str(tmp_path), output_height=8, batch_size=2, prefetch_to_device="/CPU:0")

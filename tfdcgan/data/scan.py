@@ -27,14 +27,14 @@ class ScanResult:
     """Outcome of `scan_files`.
 
     Attributes:
-        files: readable files, in the order given.
+        files: tuple of readable files, in the order given.
         headers: one `ImageHeader` per readable file (None with verify="none").
         skipped: `(path, reason)` for each unreadable file, in the order given.
     """
 
-    files: list
-    headers: list
-    skipped: list
+    files: tuple
+    headers: tuple
+    skipped: tuple
 
 
 def find_files(folder, pattern):
@@ -128,7 +128,7 @@ def scan_files(files, verify="header", num_threads=8):
     if verify not in VERIFY_MODES:
         raise ValueError(f"verify must be one of {VERIFY_MODES}, got {verify!r}")
     if verify == "none":
-        return ScanResult(list(files), [None] * len(files), [])
+        return ScanResult(tuple(files), (None,) * len(files), ())
     check = _check_decode if verify == "decode" else _check_header
     # Whole chunks per task: per-file futures cost more than a header read
     # when the files are in the page cache; threads pay off on cold disks.
@@ -144,7 +144,7 @@ def scan_files(files, verify="header", num_threads=8):
         else:
             good.append(path)
             headers.append(outcome)
-    return ScanResult(good, headers, skipped)
+    return ScanResult(tuple(good), tuple(headers), tuple(skipped))
 
 
 def _check_header(path):
