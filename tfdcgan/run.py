@@ -351,8 +351,7 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
                 start_epoch, skip = start_epoch + 1, 0
 
         run_callbacks = training_callbacks(config, paths, gan, ckpt, seed, info)
-        guard, checkpointer, samples, curves = run_callbacks[:4]
-        progbar = run_callbacks[-1]
+        guard, samples, curves, _, checkpointer, progbar = run_callbacks
         all_callbacks = run_callbacks[:-1] + [stop] + list(callbacks) + [progbar]
         if start_epoch >= config.epoch:
             logger.info("The run has already trained %d of %d epochs; raise --epoch "
@@ -394,10 +393,12 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
 
 
 def training_callbacks(config, paths, gan, ckpt, seed, info):
-    """The run's callbacks, in the order they must run: `NaNGuard`,
-    `Checkpointer`, `SampleGrid`, `LossCurves`, `TensorBoardSummaries`, and
-    last the `RunProgbar`. (More, such as quality metrics, go before the
-    progress bar.)"""
+    """The run's callbacks, in the order they must run: `NaNGuard` (so
+    nothing is saved after a NaN), `SampleGrid`, `LossCurves`,
+    `TensorBoardSummaries`, then `Checkpointer` (a step's outputs are
+    written before its checkpoint, so a process killed in between has none
+    the checkpoint lacks), and last the `RunProgbar`. (More, such as quality
+    metrics, go before the progress bar.)"""
     step = int(ckpt.step.numpy())
     labels = np.arange(config.batch_size) % gan.y_dim if gan.y_dim else None
     guard = cb.NaNGuard(step, last_checkpoint=lambda: ckpt.latest)
@@ -413,7 +414,7 @@ def training_callbacks(config, paths, gan, ckpt, seed, info):
         images=config.G_img_sum, initial_step=step)
     steps_per_epoch = info.steps_per_epoch if info else 0
     progbar = cb.RunProgbar(config.epoch, steps_per_epoch)
-    return [guard, checkpointer, samples, curves, tensorboard, progbar]
+    return [guard, samples, curves, tensorboard, checkpointer, progbar]
 
 
 def load_data(config, seed, epoch, quiet=False, **overrides):
