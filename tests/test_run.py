@@ -9,6 +9,7 @@ import tensorflow as tf
 import keras
 from PIL import Image
 
+import shared_data
 from tfdcgan import export, run, visualize
 
 FAST = dict(batch_size=8, gf_dim=4, df_dim=4, z_dim=6, g_steps=1, seed=0,
@@ -97,7 +98,7 @@ def test_the_same_command_resumes_and_a_higher_epoch_continues(tmp_path, caplog)
 def test_test_mode_loads_the_trained_weights(mnist_run):
     gan, paths, kwargs = mnist_run
     loaded = run.load(run.resolve(run.RunConfig(**dict(kwargs, train=False))))
-    assert loaded.loaded_step == 4
+    assert loaded.run_step == 4
     np.testing.assert_array_equal(loaded.generate(10, seed=1), gan.generate(10, seed=1))
     for a, b in zip(gan.variables, loaded.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
@@ -147,6 +148,19 @@ def test_export_and_freeze_reload_and_reproduce_the_generator(mnist_run):
                                   expected)
     lite = export.run_tflite(paths.tflite, z.numpy(), labels)
     assert np.abs(lite.astype(int) - expected.astype(int)).max() <= 1
+
+
+@pytest.mark.slow
+def test_celeba_with_the_face_crop(tmp_path):
+    celeba = shared_data.require(shared_data.CELEBA_DIR)
+    gan, paths = run.main(**settings(
+        tmp_path, dataset="celebA", data_dir=str(celeba.parent), input_height=54, crop=True,
+        output_height=32, train=True, epoch=1, train_size=16))
+    assert os.path.basename(paths.run_dir) == "celebA_x54_crop_y32_z6_b8_n16_seed0_g1_gf4_df4"
+    assert gan.image_shape == (32, 32, 3) and gan.y_dim is None
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-2")
+    grid = Image.open(os.path.join(paths.sample_dir, "train_00000002.png"))
+    assert grid.mode == "RGB" and grid.size == (4 * 32, 2 * 32)
 
 
 def test_test_mode_without_a_checkpoint_names_the_folder_and_the_command(tmp_path):

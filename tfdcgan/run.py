@@ -386,8 +386,9 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
         if curves.history:
             curves.plot()
         cb.TrainingGif(paths.sample_dir, paths.training_gif).write()
+    gan.run_step = int(ckpt.step.numpy())
     logger.info("Trained to step %d. Samples: %s; loss curves: %s; TensorBoard: "
-                "tensorboard --logdir %s", int(ckpt.step.numpy()), paths.sample_dir,
+                "tensorboard --logdir %s", gan.run_step, paths.sample_dir,
                 paths.losses_png, os.path.dirname(paths.logs_dir.rstrip(os.sep)))
     return gan
 
@@ -536,8 +537,8 @@ def _check_data(gan, data):
 
 def load(config, paths=None, command="python main.py --train"):
     """Builds the run's model from `model.json` and restores its latest
-    checkpoint; raises `NoCheckpointError` naming where it looked and the
-    command that trains one."""
+    checkpoint (its step is `gan.run_step`); raises `NoCheckpointError`
+    naming where it looked and the command that trains one."""
     paths = paths or run_paths(config)
     missing = NoCheckpointError(
         f"No checkpoint in {paths.checkpoint_dir}. Train one first with\n  {command}\n"
@@ -550,8 +551,8 @@ def load(config, paths=None, command="python main.py --train"):
     path = ckpt.restore()
     if path is None:
         raise missing
-    gan.loaded_step = int(ckpt.step.numpy())
-    logger.info("Loaded %s (step %d).", path, gan.loaded_step)
+    gan.run_step = int(ckpt.step.numpy())
+    logger.info("Loaded %s (step %d).", path, gan.run_step)
     return gan
 
 
@@ -561,9 +562,7 @@ def write_outputs(config, paths, gan):
     none of them writes a grid of random samples (option 0). Returns the
     paths written."""
     seed = gan.seed if gan.seed is not None else 0
-    step = getattr(gan, "loaded_step", None)
-    if step is None:
-        step = int(gan.d_optimizer.iterations.numpy()) if gan.d_optimizer else 0
+    step = getattr(gan, "run_step", 0)
     written = []
     option = config.visualize_option if config.visualize else None
     if option is None and not config.train and not (
