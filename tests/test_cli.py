@@ -103,6 +103,7 @@ def test_help_lists_the_flags_without_loading_tensorflow(tmp_path):
     assert time.monotonic() - started < 20
 
 
+@pytest.mark.slow
 def test_test_mode_without_a_checkpoint_exits_non_zero_and_says_what_to_run(tmp_path):
     result = main_py("--dataset", "mnist", "--out_dir", "runs", *TINY, cwd=tmp_path)
     assert result.returncode == 1

@@ -314,7 +314,7 @@ def _check_or_write_model(gan, stored, paths):
     if stored is None:
         _write_json(paths.model_json, config)
         return
-    mine, theirs = _model_args(config), _model_args(stored)
+    mine, theirs = _model_args(json.loads(json.dumps(config))), _model_args(stored)
     if mine != theirs:
         changed = ", ".join(f"{k}: {theirs.get(k)!r} -> {mine.get(k)!r}"
                             for k in sorted(set(mine) | set(theirs))
