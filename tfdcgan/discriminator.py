@@ -3,6 +3,7 @@
 import keras
 
 from tfdcgan import architecture
+from tfdcgan.fused_batch_norm import FusedBatchNormalization
 
 
 @keras.saving.register_keras_serializable(package="tfdcgan")
@@ -74,7 +75,7 @@ class Discriminator(keras.Model):
                     architecture.layer_seed(seed, 100 + i)),
                 name=f"conv{i + 1}"))
             if i > 0:
-                self.norms.append(keras.layers.BatchNormalization(
+                self.norms.append(FusedBatchNormalization(
                     momentum=momentum, epsilon=epsilon, name=f"conv{i + 1}_norm"))
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
         self.flatten = keras.layers.Flatten()

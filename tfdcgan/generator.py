@@ -3,6 +3,7 @@
 import keras
 
 from tfdcgan import architecture
+from tfdcgan.fused_batch_norm import FusedBatchNormalization
 
 
 @keras.saving.register_keras_serializable(package="tfdcgan")
@@ -84,8 +85,7 @@ class Generator(keras.Model):
         self._channels.append(c_dim)
 
         def batch_norm(name):
-            return keras.layers.BatchNormalization(
-                momentum=momentum, epsilon=epsilon, name=name)
+            return FusedBatchNormalization(momentum=momentum, epsilon=epsilon, name=name)
 
         self.project = keras.layers.Dense(
             self._sizes[0][0] * self._sizes[0][1] * self._channels[0], use_bias=False,
