@@ -1,30 +1,44 @@
 """Training and sampling throughput: tfdcgan against PyTorch and plain Keras.
 
-    python benchmarks/train_throughput.py                      # full run, ~10-15 min on 2 cores
-    python benchmarks/train_throughput.py --tiny               # seconds: checks that it runs
-    python benchmarks/train_throughput.py --models pytorch64 --impls tfdcgan,pytorch
+    python benchmarks/train_throughput.py            # the full run, ~10-15 min on 2 cores
+    python benchmarks/train_throughput.py --tiny     # tiny networks: checks that it runs
+    python benchmarks/train_throughput.py --models pytorch64 \
+        --impls tfdcgan,tfdcgan-kerasbn,tfdcgan-xla,keras,pytorch,pytorch-cl --profile 2
 
-Every implementation runs in its own worker process (so peak memory is its own
-and the frameworks do not share thread pools); the parent interleaves the
-timed repeats of all workers of a model, round-robin with a rotating order, and
-reports medians, so load from other users of the machine falls on all of them
-alike. Input is one synthetic batch already in memory, repeated, so the figures
-are of the training step; the `tfdcgan+celebA` rows feed the real CelebA
-photos through `tfdcgan.data` instead and show end-to-end training.
+Models (`--models`): `pytorch64`, the pytorch/examples DCGAN (64x64x3, kernel
+4, gf_dim = df_dim = 64: exactly its FLOPs); `celeba`, carpedm20's CelebA model
+(kernel 5); `mnist`, the 28x28x1 model (two stride-2 layers, kernel 5). Batch 64.
 
-Implementations:
-    tfdcgan   `tfdcgan.DCGAN` trained with `fit()` (`--jit-compile` picks XLA).
-    pytorch   the pytorch/examples DCGAN (dcgan/main.py): its networks, BCE
-              loss, Adam(2e-4, (0.5, 0.999)) and update step, generalised only
-              in kernel size and base map size; `torch.set_num_threads(cores)`.
-    keras     the keras-io `dcgan_overriding_train_step` structure (fakes and
-              reals concatenated into one D batch with noisy labels, fresh noise
-              and a second generator pass for the G step, BCE from logits,
-              `compile()` with Keras defaults) on the same layers as tfdcgan.
+Implementations (`--impls`):
+    tfdcgan         `tfdcgan.DCGAN`, its `compile()` defaults, the step `fit()` runs.
+    tfdcgan+celebA  the same, fed the real photos in ../shared/data/celebA through
+                    `tfdcgan.data.image_folder` (54x54 centre crop, resized): the
+                    end-to-end figure. The other rows train on one synthetic batch
+                    held in memory, so they measure the training step.
+    pytorch         pytorch/examples dcgan/main.py: its networks, weight init, BCE
+                    loss, Adam(2e-4, betas=(0.5, 0.999)) and update step, generalised
+                    only in kernel size and base map size; `torch.set_num_threads`
+                    to the core count.
+    keras           the keras-io `dcgan_overriding_train_step` structure (fakes and
+                    reals concatenated into one D batch with noisy labels, fresh
+                    noise and a second generator pass for the G step, BCE from
+                    logits, `compile()` with Keras defaults) on the same layers as
+                    tfdcgan, Keras's own.
+    variants        tfdcgan-xla / tfdcgan-noxla (jit_compile forced), tfdcgan-kerasbn
+                    (Keras's unfused batch norm), pytorch-cl (channels_last).
 
-The achieved fraction of peak counts the multiply-adds the DCGAN update needs
-(from the layer shapes; see `train_flops_per_image`) against the best float32
-matrix product measured in the same run.
+How it measures, on a machine shared with other jobs: every implementation
+runs in its own worker process (its own peak memory, its own thread pools).
+The parent interleaves the timed repeats of a model's workers round-robin,
+rotating the order, and the ratios are paired: the median over rounds of
+tfdcgan's rate over the other's in the same round, as both saw about the same
+load. "CPU" ratios compare process CPU seconds per image, which the load
+changes much less than wall-clock time. "best" is the fastest round. The
+fraction of peak is the best round's rate times the FLOPs one DCGAN update
+needs (`Spec.train_flops_per_image`, from the layer shapes) over the best
+float32 4096^3 matrix product (TensorFlow's or PyTorch's) timed between rounds.
+`--profile N` then profiles N steps of each implementation and prints where
+the time goes, by op type.
 """
 
 import argparse
@@ -55,8 +69,20 @@ MODELS = {
 IMPLS = ("tfdcgan", "pytorch", "keras")
 E2E = "tfdcgan+celebA"
 # tfdcgan with XLA forced on / off whatever --jit-compile says, and with
-# Keras's own (unfused) batch norm, to measure those choices side by side.
-VARIANTS = ("tfdcgan-xla", "tfdcgan-noxla", "tfdcgan-kerasbn")
+# Keras's own (unfused) batch norm; PyTorch with channels-last tensors (not
+# what pytorch/examples does, but a PyTorch user's first tuning step).
+VARIANTS = ("tfdcgan-xla", "tfdcgan-noxla", "tfdcgan-kerasbn", "pytorch-cl")
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def cores():
@@ -74,7 +100,6 @@ class Spec:
 
     def __init__(self, name, height, c_dim, kernel, gf_dim=64, df_dim=64, z_dim=100,
                  batch_size=64):
-        from tfdcgan import architecture  # pure Python, no TensorFlow import
         self.name = name
         self.height = height
         self.c_dim = c_dim
@@ -83,10 +108,14 @@ class Spec:
         self.df_dim = df_dim
         self.z_dim = z_dim
         self.batch_size = batch_size
-        self.num_layers = architecture.default_num_layers(height, height)
+        # tfdcgan.architecture's rules (tests check they agree), restated so
+        # that the parent process need not import TensorFlow before the
+        # workers start: halve with ceil until the map is at most 7 pixels.
         # Discriminator sizes, image first; the generator walks them backwards.
-        self.sizes = [h for h, _ in architecture.feature_map_sizes(
-            height, height, self.num_layers)]
+        self.sizes = [height]
+        while len(self.sizes) == 1 or self.sizes[-1] > 7:
+            self.sizes.append(-(-self.sizes[-1] // 2))
+        self.num_layers = len(self.sizes) - 1
         self.g_channels = [gf_dim * 2**(self.num_layers - 1 - i)
                            for i in range(self.num_layers)] + [c_dim]
         self.d_channels = [c_dim] + [df_dim * 2**i for i in range(self.num_layers)]
@@ -134,12 +163,19 @@ class Spec:
 
 def _cpu_seconds():
     # User + system time of every thread of this process.
-    times = os.times()
-    return times.user + times.system
+    return time.process_time()
 
 
 def _peak_rss_mib():
-    # ru_maxrss is in KiB on Linux.
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux
+    carries ru_maxrss over from the parent across fork and exec."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -147,7 +183,6 @@ class TfdcganRunner:
     def __init__(self, spec, options, data="synthetic"):
         import tensorflow as tf
         import tfdcgan
-        self.tf = tf
         self.spec = spec
         self.gan = tfdcgan.DCGAN(
             output_height=spec.height, c_dim=spec.c_dim, z_dim=spec.z_dim,
@@ -184,6 +219,9 @@ class TfdcganRunner:
         assert images.shape[0] == n
         return time.perf_counter() - start
 
+    def profile(self, steps):
+        return _tf_profile(self, steps)
+
     def info(self):
         return {"traces": self.traces, "jit_compile": bool(self.gan.jit_compile)}
 
@@ -206,6 +244,36 @@ def _train_steps(runner, steps):
             logs = gan.train_function(runner.iterator)
         float(logs["g_loss"])
     return time.perf_counter() - start
+
+
+def _tf_profile(runner, steps):
+    """Self time per TensorFlow op type over `steps` steps, from the
+    TensorFlow profiler's trace: [(op type, ms per step)], largest first."""
+    import glob
+    import json
+    import tempfile
+    import tensorflow as tf
+    from tensorflow.python.profiler.internal import _pywrap_profiler_plugin
+    runner.train(1)
+    logdir = tempfile.mkdtemp(prefix="train_throughput_profile_")
+    tf.profiler.experimental.start(logdir)
+    try:
+        runner.train(steps)
+    finally:
+        tf.profiler.experimental.stop()
+    path = sorted(glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True))[-1]
+    data, ok = _pywrap_profiler_plugin.xspace_to_tools_data([path], "framework_op_stats", {})
+    if not ok:
+        raise RuntimeError("could not read the profile")
+    table = json.loads(data)[0]
+    ids = [c["id"] for c in table["cols"]]
+    totals = {}
+    for row in table["rows"]:
+        values = dict(zip(ids, (c.get("v") for c in row["c"])))
+        if values["type"] != "IDLE":
+            totals[values["type"]] = totals.get(values["type"], 0.0) + values["total_self_time"]
+    return sorted(((name, us / 1000 / steps) for name, us in totals.items()),
+                  key=lambda item: -item[1])
 
 
 def celeba_dataset(directory, spec):
@@ -246,6 +314,9 @@ class KerasRunner:
         images = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
         assert images.shape[0] == n
         return time.perf_counter() - start
+
+    def profile(self, steps):
+        return _tf_profile(self, steps)
 
     def info(self):
         return {"jit_compile": bool(self.gan.jit_compile)}
@@ -327,7 +398,7 @@ def _keras_io_gan(keras, tf):
 class TorchRunner:
     """pytorch/examples dcgan/main.py: networks, init, loss, optimizers, step."""
 
-    def __init__(self, spec, options):
+    def __init__(self, spec, options, channels_last=False):
         import torch
         from torch import nn
         torch.set_num_threads(cores())
@@ -348,12 +419,16 @@ class TorchRunner:
 
         self.netG.apply(weights_init)
         self.netD.apply(weights_init)
+        self.real = torch.rand(spec.batch_size, spec.c_dim, spec.height, spec.height) * 2 - 1
+        if channels_last:
+            self.netG.to(memory_format=torch.channels_last)
+            self.netD.to(memory_format=torch.channels_last)
+            self.real = self.real.contiguous(memory_format=torch.channels_last)
         self.criterion = nn.BCELoss()
         self.optimizerD = torch.optim.Adam(self.netD.parameters(), lr=2e-4,
                                            betas=(0.5, 0.999))
         self.optimizerG = torch.optim.Adam(self.netG.parameters(), lr=2e-4,
                                            betas=(0.5, 0.999))
-        self.real = torch.rand(spec.batch_size, spec.c_dim, spec.height, spec.height) * 2 - 1
 
     def train(self, steps):
         torch = self.torch
@@ -402,6 +477,15 @@ class TorchRunner:
         assert images.shape[0] == n
         return time.perf_counter() - start
 
+    def profile(self, steps):
+        """Self CPU time per aten op over `steps` steps: [(op, ms per step)]."""
+        self.train(1)
+        with self.torch.profiler.profile() as prof:
+            self.train(steps)
+        totals = [(e.key, e.self_cpu_time_total / 1000 / steps)
+                  for e in prof.key_averages()]
+        return sorted(totals, key=lambda item: -item[1])
+
     def info(self):
         return {"threads": self.torch.get_num_threads()}
 
@@ -441,11 +525,16 @@ def _torch_discriminator(nn, spec):
 
 
 class MatmulRunner:
-    """float32 matrix products, TensorFlow's and (when importable) PyTorch's."""
+    """float32 matrix products, TensorFlow's and (when installed) PyTorch's;
+    built on first use, so the imports overlap the workers' start-up."""
 
     def __init__(self, size, libraries):
         self.size = size
         self.libraries = libraries
+        self.runs = None
+
+    def _build(self):
+        size, libraries = self.size, self.libraries
         self.runs = {}
         if "tensorflow" in libraries:
             import tensorflow as tf
@@ -462,8 +551,10 @@ class MatmulRunner:
         for run in self.runs.values():
             run()
 
-    def train(self, repeats):
+    def gflops(self, repeats):
         """GFLOP/s of each library, best of `repeats` products."""
+        if self.runs is None:
+            self._build()
         result = {}
         for name, run in self.runs.items():
             best = float("inf")
@@ -476,6 +567,8 @@ class MatmulRunner:
 
 
 def _worker(conn, kind, spec, options):
+    """Builds implementation `kind` of model `spec` and answers (command,
+    argument) requests with (result, CPU seconds) until "quit"."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         sys.path.insert(0, REPO)
@@ -494,10 +587,8 @@ def _worker(conn, kind, spec, options):
             runner = TfdcganRunner(spec, options, data="celeba")
         elif kind == "keras":
             runner = KerasRunner(spec, options)
-        elif kind == "pytorch":
-            runner = TorchRunner(spec, options)
-        elif kind == "matmul":
-            runner = MatmulRunner(options.matmul_size, spec)
+        elif kind in ("pytorch", "pytorch-cl"):
+            runner = TorchRunner(spec, options, channels_last=kind == "pytorch-cl")
         else:
             raise ValueError(kind)
         conn.send(("ready", None))
@@ -509,13 +600,19 @@ def _worker(conn, kind, spec, options):
                 conn.send(("ok", info))
                 return
             cpu = _cpu_seconds()
-            value = getattr(runner, command)(arg)
+            if command == "warm_up":
+                steps, images = arg
+                value = (runner.train(steps), runner.sample(images))
+            else:
+                value = getattr(runner, command)(arg)
             conn.send(("ok", (value, _cpu_seconds() - cpu)))
     except Exception:  # reported to the parent, which prints it
         conn.send(("error", traceback.format_exc()))
 
 
 class Worker:
+    """The parent's handle on one worker process."""
+
     def __init__(self, context, kind, spec, options):
         self.kind = kind
         self.conn, child = context.Pipe()
@@ -523,15 +620,23 @@ class Worker:
                                        daemon=True)
         self.process.start()
         self.error = None
+        self.ready = False
 
     def wait_ready(self):
-        self._receive()
+        if not self.ready:
+            self._receive()
+            self.ready = True
 
     def ask(self, command, arg=None):
-        if self.error:
-            return None
-        self.conn.send((command, arg))
+        """Runs `command` in the worker: (result, CPU seconds), None if it failed."""
+        self.send(command, arg)
         return self._receive()
+
+    def send(self, command, arg=None):
+        """Starts `command`; `_receive()` collects the answer."""
+        self.wait_ready()
+        if not self.error:
+            self.conn.send((command, arg))
 
     def _receive(self):
         if self.error:
@@ -553,22 +658,22 @@ class Worker:
 # The run.
 
 def torch_available():
+    """Whether torch is installed (not imported here, to keep the parent light;
+    a worker that then fails to import it reports that and is left out)."""
+    import importlib.util
     try:
-        import importlib.util
         return importlib.util.find_spec("torch") is not None
-    except ValueError:
+    except (ImportError, ValueError):
         return False
 
 
 def run_model(spec, impls, matmul, options, context):
     workers = [Worker(context, kind, spec, options) for kind in impls]
+    # Trace, compile and warm up every worker, all at once, before any timing.
     for worker in workers:
-        worker.wait_ready()
-    # Compile and warm up every worker before any timing.
+        worker.send("warm_up", (options.warmup, options.sample_images))
     for worker in workers:
-        worker.ask("train", options.warmup)
-        if worker.kind != E2E:
-            worker.ask("sample", options.sample_images)
+        worker._receive()
     train = {w.kind: [] for w in workers}
     train_cpu = {w.kind: [] for w in workers}
     sample = {w.kind: [] for w in workers}
@@ -587,10 +692,13 @@ def run_model(spec, impls, matmul, options, context):
             answer = worker.ask("sample", options.sample_images)
             if answer is not None:
                 sample[worker.kind].append(options.sample_images / answer[0])
-        if matmul is not None:
-            answer = matmul.ask("train", 3)
+        peaks.append(matmul.gflops(3))
+    profiles = {}
+    if options.profile:
+        for worker in workers:
+            answer = worker.ask("profile", options.profile)
             if answer is not None:
-                peaks.append(answer[0])
+                profiles[worker.kind] = answer[0]
     infos = {w.kind: w.close() for w in workers}
     rows = []
     for worker in workers:
@@ -599,7 +707,7 @@ def run_model(spec, impls, matmul, options, context):
         rows.append({
             "model": spec.name, "impl": worker.kind, "info": infos[worker.kind],
             "train": train[worker.kind], "cpu_ms": train_cpu[worker.kind],
-            "sample": sample[worker.kind],
+            "sample": sample[worker.kind], "profile": profiles.get(worker.kind),
         })
     return rows, peaks
 
@@ -645,9 +753,13 @@ def format_table(rows, specs, peak_gflops):
             notes.append(f"{info['traces']} trace(s)")
         if "threads" in info:
             notes.append(f"{info['threads']} threads")
-        synthetic = by_key.get((r["model"], "tfdcgan"))
-        if r["impl"] == E2E and synthetic is not None:
-            notes.append(f"{cell(r, synthetic, 'train')} synthetic input")
+        if r["impl"] == "pytorch-cl":
+            notes.append("channels_last")
+        # Variants against the implementation they vary.
+        base = by_key.get((r["model"], r["impl"].split("-")[0].split("+")[0]))
+        if base is not None and base is not r:
+            notes.append(f"train {cell(r, base, 'train')} of {base['impl']}"
+                         + (" (synthetic input)" if r["impl"] == E2E else ""))
         sample = (f"{statistics.median(r['sample']):.0f}"
                   if r["sample"] and r["impl"] != E2E else "-")
         lines.append(
@@ -656,6 +768,19 @@ def format_table(rows, specs, peak_gflops):
             f"| {statistics.median(r['cpu_ms']):.3g} | {fraction} | {sample} "
             f"| {cell(r, torch_row, 'sample')} | {info.get('peak_rss_mib', 0):.0f} "
             f"| {', '.join(notes)} |")
+    return "\n".join(lines)
+
+
+def format_profile(row, top=15):
+    """The op types that take a training step's time, as a Markdown table."""
+    total = sum(ms for _, ms in row["profile"])
+    lines = [f"Profile of {row['model']} / {row['impl']}: self time per step by op "
+             f"type ({total:.0f} ms of op time per step, summed over threads)",
+             "", "| op | ms/step | share |", "|---|---|---|"]
+    for name, ms in row["profile"][:top]:
+        lines.append(f"| {name} | {ms:.1f} | {100 * ms / total:.1f}% |")
+    rest = sum(ms for _, ms in row["profile"][top:])
+    lines.append(f"| (everything else) | {rest:.1f} | {100 * rest / total:.1f}% |")
     return "\n".join(lines)
 
 
@@ -673,12 +798,16 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed rounds (default 7; 1 with --tiny)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
-    parser.add_argument("--sample-images", type=int, default=1024)
+    parser.add_argument("--sample-images", type=int, default=512,
+                        help="images generated per timed sampling round")
     parser.add_argument("--matmul-size", type=int, default=4096)
     parser.add_argument("--jit-compile", choices=("default", "true", "false"),
                         default="default", help="tfdcgan's compile(jit_compile=)")
     parser.add_argument("--steps-per-execution", type=int, default=1)
     parser.add_argument("--celeba-dir", default=DEFAULT_CELEBA)
+    parser.add_argument("--profile", type=int, default=0, metavar="STEPS",
+                        help="after timing, profile STEPS steps of each implementation "
+                             "and print the op types that take the time")
     parser.add_argument("--tiny", action="store_true",
                         help="tiny networks (gf_dim = df_dim = 8, 16x16 for the 64x64 "
                              "models, batch 4), one short repeat: checks that it runs")
@@ -704,16 +833,14 @@ def main(argv=None):
         options.matmul_size = 128
         options.steps = options.steps or 1
     has_torch = torch_available()
-    if "pytorch" in impls and not has_torch:
+    if not has_torch and any(i.startswith("pytorch") for i in impls):
         print("torch is not importable: skipping the PyTorch reference.", flush=True)
-        impls.remove("pytorch")
+        impls = [i for i in impls if not i.startswith("pytorch")]
     has_celeba = os.path.isdir(options.celeba_dir)
     if E2E in impls and not has_celeba:
         print(f"no CelebA photos at {options.celeba_dir}: skipping {E2E}.", flush=True)
         impls.remove(E2E)
 
-    sys.path.insert(0, REPO)
-    import tfdcgan
     context = multiprocessing.get_context("spawn")
     specs = {}
     for name in models:
@@ -725,17 +852,18 @@ def main(argv=None):
                            batch_size=options.batch_size)
 
     libraries = ["tensorflow"] + (["torch"] if has_torch else [])
-    matmul = Worker(context, "matmul", libraries, options)
-    matmul.wait_ready()
+    # Timed here in the parent, between rounds, while the workers wait.
+    matmul = MatmulRunner(options.matmul_size, libraries)
     started = time.time()
+    load_before = os.getloadavg()
     rows, peaks = [], []
     for name in models:
         spec = specs[name]
-        model_impls = [i for i in impls
-                       if i != E2E or (spec.c_dim == 3 and spec.height in (16, 64))]
+        model_impls = [i for i in impls if i != E2E or spec.c_dim == 3]
         if options.steps is None:
-            # About 5 s of work per repeat on 2 cores.
-            steps = max(1, round(5 * 120e9 / (spec.train_flops_per_image() * spec.batch_size)))
+            # About 150 GFLOP per repeat (one step of the 64x64 models): short
+            # repeats keep the implementations' rounds close together in time.
+            steps = max(1, round(150e9 / (spec.train_flops_per_image() * spec.batch_size)))
         else:
             steps = options.steps
         options_for_model = argparse.Namespace(**vars(options))
@@ -746,7 +874,6 @@ def main(argv=None):
                                             context)
         rows += model_rows
         peaks += model_peaks
-    matmul_info = matmul.close()
     # Contention only ever slows a product down: the best is the estimate.
     peak = {lib: max(p[lib] for p in peaks if lib in p)
             for lib in libraries if any(lib in p for p in peaks)}
@@ -755,8 +882,11 @@ def main(argv=None):
     print()
     print(f"# Training throughput ({datetime.date.today().isoformat()}, "
           f"{time.time() - started:.0f} s)")
-    print(f"machine: {platform.processor() or platform.machine()}, {cores()} cores; "
-          f"python {platform.python_version()}; tfdcgan {tfdcgan.__version__}; "
+    load_after = os.getloadavg()
+    print(f"load average (1 min): {load_before[0]:.1f} at the start, "
+          f"{load_after[0]:.1f} at the end")
+    print(f"machine: {cpu_name()} ({platform.machine()}), {cores()} cores, no GPU used; "
+          f"python {platform.python_version()}; tfdcgan {_tfdcgan_version()}; "
           + "; ".join(_versions(has_torch)))
     print("command: python " + " ".join([os.path.relpath(__file__, REPO)]
                                         + (sys.argv[1:] if argv is None else argv)))
@@ -774,7 +904,17 @@ def main(argv=None):
     for r in rows:
         print(f"{r['model']} {r['impl']} train img/s per repeat: "
               + ", ".join(f"{v:.1f}" for v in r["train"]))
+    for r in rows:
+        if r.get("profile"):
+            print()
+            print(format_profile(r))
     return rows
+
+
+def _tfdcgan_version():
+    sys.path.insert(0, REPO)
+    import tfdcgan
+    return tfdcgan.__version__
 
 
 def _versions(has_torch):
