@@ -65,17 +65,17 @@ class Discriminator(keras.Model):
 
         self._sizes = architecture.feature_map_sizes(input_height, input_width, num_layers)
         self._channels = [c_dim] + [df_dim * 2**i for i in range(num_layers)]
-        self.convs = []
-        self.norms = []
+        # Layers are named attributes, not list items: tf.train.Checkpoint
+        # does not follow Keras's tracked lists (Keras 3.15), and would miss them.
         for i in range(num_layers):
-            self.convs.append(keras.layers.Conv2D(
+            setattr(self, f"conv{i + 1}", keras.layers.Conv2D(
                 self._channels[i + 1], kernel_size, strides=2, padding="same",
                 use_bias=i == 0,
                 kernel_initializer=architecture.weight_initializer(
                     architecture.layer_seed(seed, 100 + i)),
                 name=f"conv{i + 1}"))
             if i > 0:
-                self.norms.append(FusedBatchNormalization(
+                setattr(self, f"conv{i + 1}_norm", FusedBatchNormalization(
                     momentum=momentum, epsilon=epsilon, name=f"conv{i + 1}_norm"))
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
         self.flatten = keras.layers.Flatten()
@@ -86,6 +86,16 @@ class Discriminator(keras.Model):
                 architecture.layer_seed(seed, 100 + num_layers)),
             name="logit")
         self.build()
+
+    @property
+    def convs(self):
+        """The strided convolutions, from the image down."""
+        return [getattr(self, f"conv{i + 1}") for i in range(self.num_layers)]
+
+    @property
+    def norms(self):
+        """The batch norms after every convolution but the first."""
+        return [getattr(self, f"conv{i + 1}_norm") for i in range(1, self.num_layers)]
 
     def build(self, input_shape=None):
         y_dim = self.y_dim or 0

@@ -93,21 +93,31 @@ class Generator(keras.Model):
                 architecture.layer_seed(seed, 0)),
             name="project")
         self.project_norm = batch_norm("project_norm")
-        self.deconvs = []
-        self.norms = []
+        # Layers are named attributes, not list items: tf.train.Checkpoint
+        # does not follow Keras's tracked lists (Keras 3.15), and would miss them.
         for i in range(num_layers):
             last = i == num_layers - 1
-            self.deconvs.append(keras.layers.Conv2DTranspose(
+            setattr(self, f"deconv{i + 1}", keras.layers.Conv2DTranspose(
                 self._channels[i + 1], kernel_size, strides=2, padding="same",
                 use_bias=last,
                 kernel_initializer=architecture.weight_initializer(
                     architecture.layer_seed(seed, i + 1)),
                 name=f"deconv{i + 1}"))
             if not last:
-                self.norms.append(batch_norm(f"deconv{i + 1}_norm"))
+                setattr(self, f"deconv{i + 1}_norm", batch_norm(f"deconv{i + 1}_norm"))
         # Keeps tanh and the images in float32 under mixed precision.
         self.to_image = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         self.build()
+
+    @property
+    def deconvs(self):
+        """The transposed convolutions, from the smallest map to the image."""
+        return [getattr(self, f"deconv{i + 1}") for i in range(self.num_layers)]
+
+    @property
+    def norms(self):
+        """The batch norms after every transposed convolution but the last."""
+        return [getattr(self, f"deconv{i + 1}_norm") for i in range(self.num_layers - 1)]
 
     def build(self, input_shape=None):
         y_dim = self.y_dim or 0
