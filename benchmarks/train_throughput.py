@@ -25,7 +25,9 @@ Implementations (`--impls`):
                     logits, `compile()` with Keras defaults) on the same layers as
                     tfdcgan, Keras's own.
     variants        tfdcgan-xla / tfdcgan-noxla (jit_compile forced), tfdcgan-kerasbn
-                    (Keras's unfused batch norm), pytorch-cl (channels_last).
+                    (Keras's unfused batch norm), tfdcgan-bf16 (the "mixed_bfloat16"
+                    policy: other numerics, so outside the float32 comparison),
+                    pytorch-cl (channels_last).
 
 How it measures, on a machine shared with other jobs: every implementation
 runs in its own worker process (its own peak memory, its own thread pools).
@@ -36,7 +38,8 @@ load. "CPU" ratios compare process CPU seconds per image, which the load
 changes much less than wall-clock time. "best" is the fastest round. The
 fraction of peak is the best round's rate times the FLOPs one DCGAN update
 needs (`Spec.train_flops_per_image`, from the layer shapes) over the best
-float32 4096^3 matrix product (TensorFlow's or PyTorch's) timed between rounds.
+float32 4096^3 matrix product (TensorFlow's or PyTorch's) timed between rounds,
+and in brackets the same per CPU-second (median step against best product).
 `--profile N` then profiles N steps of each implementation and prints where
 the time goes, by op type.
 """
@@ -68,10 +71,13 @@ MODELS = {
 }
 IMPLS = ("tfdcgan", "pytorch", "keras")
 E2E = "tfdcgan+celebA"
-# tfdcgan with XLA forced on / off whatever --jit-compile says, and with
-# Keras's own (unfused) batch norm; PyTorch with channels-last tensors (not
-# what pytorch/examples does, but a PyTorch user's first tuning step).
-VARIANTS = ("tfdcgan-xla", "tfdcgan-noxla", "tfdcgan-kerasbn", "pytorch-cl")
+# tfdcgan with XLA forced on / off whatever --jit-compile says, with Keras's
+# own (unfused) batch norm, and under the "mixed_bfloat16" policy (different
+# numerics: not comparable for the float32 targets); PyTorch with
+# channels-last tensors (not what pytorch/examples does, but a PyTorch
+# user's first tuning step).
+VARIANTS = ("tfdcgan-xla", "tfdcgan-noxla", "tfdcgan-kerasbn", "tfdcgan-bf16",
+            "pytorch-cl")
 
 
 def cpu_name():
@@ -552,17 +558,19 @@ class MatmulRunner:
             run()
 
     def gflops(self, repeats):
-        """GFLOP/s of each library, best of `repeats` products."""
+        """{library: (GFLOP/s, GFLOP per CPU-second)}, best of `repeats` products."""
         if self.runs is None:
             self._build()
         result = {}
+        flop = 2 * self.size ** 3 / 1e9
         for name, run in self.runs.items():
-            best = float("inf")
+            wall = cpu = float("inf")
             for _ in range(repeats):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), _cpu_seconds()
                 run()
-                best = min(best, time.perf_counter() - start)
-            result[name] = 2 * self.size ** 3 / best / 1e9
+                wall = min(wall, time.perf_counter() - start)
+                cpu = min(cpu, _cpu_seconds() - start_cpu)
+            result[name] = (flop / wall, flop / cpu)
         return result
 
 
@@ -582,6 +590,10 @@ def _worker(conn, kind, spec, options):
             from tfdcgan import discriminator, generator
             generator.FusedBatchNormalization = keras.layers.BatchNormalization
             discriminator.FusedBatchNormalization = keras.layers.BatchNormalization
+            runner = TfdcganRunner(spec, options)
+        elif kind == "tfdcgan-bf16":
+            import keras
+            keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
             runner = TfdcganRunner(spec, options)
         elif kind == E2E:
             runner = TfdcganRunner(spec, options, data="celeba")
@@ -719,7 +731,7 @@ def paired_ratio(mine, other, invert=False):
     return statistics.median(ratios) if ratios else None
 
 
-def format_table(rows, specs, peak_gflops):
+def format_table(rows, specs, peak):
     """The results as a Markdown table; ratios are paired medians (see
     `paired_ratio`), "CPU" ones compare CPU seconds per image instead."""
     by_key = {(r["model"], r["impl"]): r for r in rows}
@@ -743,8 +755,14 @@ def format_table(rows, specs, peak_gflops):
         torch_row = by_key.get((r["model"], "pytorch")) if ours else None
         keras_row = by_key.get((r["model"], "keras")) if ours else None
         best = max(r["train"])
-        fraction = (f"{100 * best * spec.train_flops_per_image() / 1e9 / peak_gflops:.0f}%"
-                    if peak_gflops else "-")
+        fraction = "-"
+        if peak:
+            # Best round against the best product, and CPU-second against
+            # CPU-second (which the load hardly changes).
+            flop = spec.train_flops_per_image() / 1e9
+            per_cpu_second = flop / (statistics.median(r["cpu_ms"]) / 1000)
+            fraction = (f"{100 * best * flop / peak[0]:.0f}% "
+                        f"(CPU {100 * per_cpu_second / peak[1]:.0f}%)")
         notes = []
         info = r["info"]
         if "jit_compile" in info:
@@ -875,9 +893,11 @@ def main(argv=None):
         rows += model_rows
         peaks += model_peaks
     # Contention only ever slows a product down: the best is the estimate.
-    peak = {lib: max(p[lib] for p in peaks if lib in p)
+    peak = {lib: (max(p[lib][0] for p in peaks if lib in p),
+                  max(p[lib][1] for p in peaks if lib in p))
             for lib in libraries if any(lib in p for p in peaks)}
-    peak_gflops = max(peak.values()) if peak else None
+    best_peak = ((max(v[0] for v in peak.values()), max(v[1] for v in peak.values()))
+                 if peak else None)
 
     print()
     print(f"# Training throughput ({datetime.date.today().isoformat()}, "
@@ -892,14 +912,15 @@ def main(argv=None):
                                         + (sys.argv[1:] if argv is None else argv)))
     print("float32 peak (matmul %d^3, best of all repeats): %s" % (
         options.matmul_size,
-        ", ".join(f"{lib} {g:.3g} GFLOP/s" for lib, g in peak.items())))
+        ", ".join(f"{lib} {g:.3g} GFLOP/s ({c:.3g} GFLOP per CPU-second)"
+                  for lib, (g, c) in peak.items())))
     for name, spec in specs.items():
         print(f"{name}: {spec.height}x{spec.height}x{spec.c_dim}, kernel {spec.kernel}, "
               f"gf_dim=df_dim={spec.gf_dim}, batch {spec.batch_size}: "
               f"{spec.train_flops_per_image() / 1e9:.3f} GFLOP per image per update, "
               f"{spec.sample_flops_per_image() / 1e9:.3f} GFLOP per sample")
     print()
-    print(format_table(rows, specs, peak_gflops))
+    print(format_table(rows, specs, best_peak))
     print()
     for r in rows:
         print(f"{r['model']} {r['impl']} train img/s per repeat: "
