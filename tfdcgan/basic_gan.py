@@ -17,6 +17,14 @@ def _dense(units, seed, index, name, dtype=None):
         dtype=dtype, name=name)
 
 
+def _set_hidden(model, units, seed, first_index):
+    # Named attributes, not a list: tf.train.Checkpoint does not follow
+    # Keras's tracked lists (Keras 3.15), so RunCheckpoint would miss them.
+    for i, width in enumerate(units):
+        setattr(model, f"dense{i + 1}",
+                _dense(width, seed, first_index + i, f"dense{i + 1}"))
+
+
 def _check_units(units, name):
     units = tuple(units)
     if not units or any(not isinstance(u, int) or isinstance(u, bool) or u <= 0
@@ -66,13 +74,17 @@ class MLPGenerator(keras.Model):
         self.y_dim = y_dim
         self.seed = seed
         self.image_shape = (output_height, self.output_width, c_dim)
-        self.hidden = [_dense(u, seed, i, f"dense{i + 1}")
-                       for i, u in enumerate(self.units)]
+        _set_hidden(self, self.units, seed, 0)
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
         self.to_pixels = _dense(output_height * self.output_width * c_dim, seed,
                                 len(self.units), "pixels")
         self.to_image = keras.layers.Activation("tanh", dtype="float32", name="tanh")
         self.build()
+
+    @property
+    def hidden(self):
+        """The hidden Dense layers, input side first."""
+        return [getattr(self, f"dense{i + 1}") for i in range(len(self.units))]
 
     def build(self, input_shape=None):
         width = self.z_dim + (self.y_dim or 0)
@@ -141,11 +153,15 @@ class MLPDiscriminator(keras.Model):
         self.seed = seed
         self.image_shape = (input_height, self.input_width, c_dim)
         self.flatten = keras.layers.Flatten()
-        self.hidden = [_dense(u, seed, 100 + i, f"dense{i + 1}")
-                       for i, u in enumerate(self.units)]
+        _set_hidden(self, self.units, seed, 100)
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
         self.logit = _dense(1, seed, 100 + len(self.units), "logit", dtype="float32")
         self.build()
+
+    @property
+    def hidden(self):
+        """The hidden Dense layers, input side first."""
+        return [getattr(self, f"dense{i + 1}") for i in range(len(self.units))]
 
     def build(self, input_shape=None):
         width = self.input_height * self.input_width * self.c_dim + (self.y_dim or 0)
