@@ -51,7 +51,8 @@ def define_flags(flag_values=flags.FLAGS):
                       "Distribution of z: U(-1, 1), U(0, 1) or N(0, 1) (normal01 = normal) [uniform_signed]", **fv)
     flags.DEFINE_boolean("G_img_sum", False, "Also write generator image grids to TensorBoard [False]", **fv)
 
-    # The model (a --model choice belongs here).
+    # The model.
+    flags.DEFINE_enum("model", "dcgan", ["dcgan", "basic"], "Networks: dcgan (convolutional, tfdcgan.DCGAN) or basic (the fully connected baseline, tfdcgan.BasicGAN, which ignores kernel_size, gf_dim, df_dim and num_layers) [dcgan]", **fv)
     flags.DEFINE_integer("seed", None, "Seed of weights, noise, data order and samples; None: random, recorded in the run so resume is still exact [None]", **fv)
     flags.DEFINE_integer("g_steps", 2, "Generator updates per discriminator update (2 as carpedm20; 1 as the paper) [2]", **fv)
     flags.DEFINE_enum("loss", "non_saturating", ["non_saturating", "minimax", "least_squares"], "GAN loss [non_saturating]", **fv)
@@ -72,12 +73,17 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_float16", "mixed_bfloat16"], "Keras dtype policy of the networks [none]", **fv)
     flags.DEFINE_boolean("deterministic", False, "Bitwise-reproducible ops (tf.config.experimental.enable_op_determinism), slower [False]", **fv)
 
-    # Quality metrics during training go in their own section here.
+    # Sample quality during training (tfdcgan.callbacks.quality.SampleQuality).
+    flags.DEFINE_integer("quality_freq", 0, "Score quality_samples generated images every this many steps and at the end of each epoch, log the scores to TensorBoard and <run>/quality.jsonl, and keep the best-scoring model in <run>/checkpoint_best; mnist is scored with MNIST-classifier features against its test digits (data_dir needs the IDX files), other datasets with Inception features against their training images (needs the Keras InceptionV3 weights); 0: off [0]", **fv)
+    flags.DEFINE_enum("quality_metric", "fid", ["fid", "kid", "classes_covered", "kl_from_uniform"], "The score that picks the best checkpoint; classes_covered (higher is better) and kl_from_uniform need mnist [fid]", **fv)
+    flags.DEFINE_integer("quality_samples", 10000, "Images generated per score (FID is biased at small counts; compare equal counts only) [10000]", **fv)
 
     flags.register_validator("visualize_option", lambda v: v in (0, 1, 2, 3, 4),
                              "--visualize_option must be 0, 1, 2, 3 or 4", **fv)
     flags.register_validator("batch_size", lambda v: v > 0, "--batch_size must be positive", **fv)
     flags.register_validator("generate", lambda v: v >= 0, "--generate must be >= 0", **fv)
+    flags.register_validator("quality_freq", lambda v: v >= 0, "--quality_freq must be >= 0", **fv)
+    flags.register_validator("quality_samples", lambda v: v >= 2, "--quality_samples must be >= 2", **fv)
 
 
 def run_kwargs(flag_values, names):

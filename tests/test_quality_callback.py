@@ -195,3 +195,39 @@ def test_mnist_reference_on_real_digits(tmp_path):
     assert len(reference) == 10000 and reference.image_shape == (28, 28, 1)
     with pytest.raises(FileNotFoundError, match="No MNIST test files"):
         mnist_reference(str(tmp_path))
+
+
+def test_cli_quality_freq_scores_a_basic_gan_run_and_keeps_the_best(
+        reference, tmp_path, monkeypatch):
+    shared_data.require(shared_data.MNIST_DIR)
+    from tfdcgan import run
+    from tfdcgan.callbacks import quality as quality_lib
+
+    # The real reference needs the full classifier (a minute to train once).
+    monkeypatch.setattr(quality_lib, "mnist_reference", lambda data_dir: reference)
+    gan, paths = run.main(
+        dataset="mnist", data_dir=str(shared_data.SHARED_DATA), train=True, epoch=1,
+        train_size=256, batch_size=64, z_dim=8, seed=0, g_steps=1, model="basic",
+        quality_freq=2, quality_samples=40, out_dir=str(tmp_path / "out"),
+        logs_dir=str(tmp_path / "logs"))
+    assert isinstance(gan, tfdcgan.BasicGAN) and "_basic_" in paths.run_dir
+    lines = read_jsonl(os.path.join(paths.run_dir, "quality.jsonl"))
+    assert [r["step"] for r in lines] == [2, 4] and all("fid" in r for r in lines)
+    best = json.loads(open(os.path.join(paths.run_dir, "checkpoint_best", "best.json")).read())
+    assert best["step"] in (2, 4) and best["fid"] == min(r["fid"] for r in lines)
+
+
+def test_cli_quality_freq_without_inception_weights_is_a_run_error(tmp_path):
+    if metrics.inception_weights_path():
+        pytest.skip("the Inception weights are on this machine")
+    from tfdcgan import run
+    import data_fixtures
+
+    data_fixtures.save_jpegs(tmp_path / "data" / "faces", 8, 40, 40)
+    with pytest.raises(run.RunError, match="--quality_freq 5: .*Inception"):
+        run.main(dataset="faces", data_dir=str(tmp_path / "data"), train=True, epoch=1,
+                 output_height=16, batch_size=4, gf_dim=4, df_dim=4, z_dim=6, seed=0,
+                 quality_freq=5, out_dir=str(tmp_path / "out"),
+                 logs_dir=str(tmp_path / "logs"))
+    assert not os.listdir(os.path.join(
+        tmp_path, "out", os.listdir(tmp_path / "out")[0], "checkpoint"))

@@ -52,6 +52,7 @@ from tfdcgan import callbacks as cb
 from tfdcgan import data as data_lib
 from tfdcgan import export as export_lib
 from tfdcgan import visualize as visualize_lib
+from tfdcgan.basic_gan import BasicGAN
 from tfdcgan.dcgan import DCGAN
 from tfdcgan.run_config import (  # noqa: F401  (the settings, importable from here too)
     RunConfig, RunPaths, command_line, default_out_name, epoch_seed, resolve, run_paths,
@@ -154,7 +155,8 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
                 start_epoch, skip = start_epoch + 1, 0
 
         run_callbacks = training_callbacks(config, paths, gan, ckpt, seed, info)
-        guard, samples, curves, _, checkpointer, progbar = run_callbacks
+        guard, samples, curves, _, checkpointer = run_callbacks[:5]
+        progbar = run_callbacks[-1]
         all_callbacks = run_callbacks[:-1] + [stop] + list(callbacks) + [progbar]
         if start_epoch >= config.epoch:
             logger.info("The run has already trained %d of %d epochs; raise --epoch "
@@ -201,8 +203,8 @@ def training_callbacks(config, paths, gan, ckpt, seed, info):
     nothing is saved after a NaN), `SampleGrid`, `LossCurves`,
     `TensorBoardSummaries`, then `Checkpointer` (a step's outputs are
     written before its checkpoint, so a process killed in between has none
-    the checkpoint lacks), and last the `RunProgbar`. (More, such as quality
-    metrics, go before the progress bar.)"""
+    the checkpoint lacks), with `--quality_freq` the `SampleQuality`, and
+    last the `RunProgbar`. (More go before the progress bar.)"""
     step = int(ckpt.step.numpy())
     labels = np.arange(config.batch_size) % gan.y_dim if gan.y_dim else None
     guard = cb.NaNGuard(step, last_checkpoint=lambda: ckpt.latest)
@@ -218,7 +220,43 @@ def training_callbacks(config, paths, gan, ckpt, seed, info):
         images=config.G_img_sum, initial_step=step)
     steps_per_epoch = info.steps_per_epoch if info else 0
     progbar = cb.RunProgbar(config.epoch, steps_per_epoch)
-    return [guard, samples, curves, tensorboard, checkpointer, progbar]
+    quality = [quality_callback(config, paths, seed, step)] if config.quality_freq else []
+    return [guard, samples, curves, tensorboard, checkpointer] + quality + [progbar]
+
+
+def quality_callback(config, paths, seed, step):
+    """The `SampleQuality` of `--quality_freq`: scores in `<run>/quality.jsonl`
+    and TensorBoard, the best model in `<run>/checkpoint_best`. MNIST is scored
+    against its test digits in MNIST-classifier features, other datasets
+    against up to `quality_samples` of their training images in Inception
+    features."""
+    from tfdcgan import metrics
+    from tfdcgan.callbacks import quality
+
+    try:
+        if config.dataset == "mnist":
+            reference = quality.mnist_reference(config.data_dir)
+        else:
+            reference = metrics.Reference.from_images(
+                _training_images(config, seed, config.quality_samples), "inception")
+        return quality.SampleQuality(
+            reference, every=config.quality_freq, num_samples=config.quality_samples,
+            metric=config.quality_metric,
+            best_dir=os.path.join(paths.run_dir, "checkpoint_best"),
+            metrics_path=os.path.join(paths.run_dir, "quality.jsonl"),
+            log_dir=paths.logs_dir, seed=seed, initial_step=step)
+    except (FileNotFoundError, ValueError) as error:  # MissingWeightsError too
+        raise RunError(f"--quality_freq {config.quality_freq}: {error}") from error
+
+
+def _training_images(config, seed, n):
+    """Up to `n` training images in file order, uint8."""
+    from tfdcgan.gan import to_uint8
+
+    data, _ = load_data(config, seed, 0, quiet=True, shuffle=False, train_size=n)
+    images = [to_uint8(batch[0] if isinstance(batch, tuple) else batch).numpy()
+              for batch in data]
+    return np.concatenate(images)
 
 
 def load_data(config, seed, epoch, quiet=False, **overrides):
@@ -260,7 +298,8 @@ def _first_batch(config, seed):
 
 
 def build_gan(config, c_dim, seed):
-    """The compiled model: DCGAN with Adam(learning_rate, beta1) for D and G,
+    """The compiled model: DCGAN (BasicGAN with `model="basic"`) with
+    Adam(learning_rate, beta1) for D and G,
     built in the `strategy`'s scope under the `mixed_precision` policy."""
     strategy = _strategy(config.strategy)
     previous_policy = keras.config.dtype_policy()
@@ -268,7 +307,10 @@ def build_gan(config, c_dim, seed):
         keras.config.set_dtype_policy(config.mixed_precision)
     try:
         with strategy.scope():
-            gan = DCGAN(**model_kwargs(config, c_dim, seed), name="dcgan")
+            if config.model == "basic":
+                gan = BasicGAN(**model_kwargs(config, c_dim, seed), name="basic_gan")
+            else:
+                gan = DCGAN(**model_kwargs(config, c_dim, seed), name="dcgan")
             gan.compile(
                 d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1),
                 g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1),
@@ -279,13 +321,16 @@ def build_gan(config, c_dim, seed):
 
 
 def model_kwargs(config, c_dim, seed):
-    """`DCGAN` keyword arguments for these settings."""
-    return dict(
+    """`DCGAN` (or, with `model="basic"`, `BasicGAN`) keyword arguments for
+    these settings."""
+    kwargs = dict(
         output_height=config.output_height, output_width=config.output_width,
-        c_dim=c_dim, z_dim=config.z_dim, gf_dim=config.gf_dim, df_dim=config.df_dim,
-        kernel_size=config.kernel_size, y_dim=config.y_dim or None,
-        num_layers=config.num_layers, z_dist=config.z_dist, g_steps=config.g_steps,
-        seed=seed)
+        c_dim=c_dim, z_dim=config.z_dim, y_dim=config.y_dim or None,
+        z_dist=config.z_dist, g_steps=config.g_steps, seed=seed)
+    if config.model != "basic":
+        kwargs.update(gf_dim=config.gf_dim, df_dim=config.df_dim,
+                      kernel_size=config.kernel_size, num_layers=config.num_layers)
+    return kwargs
 
 
 def _strategy(name):

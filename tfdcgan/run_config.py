@@ -45,6 +45,7 @@ class RunConfig:
     z_dist: str = "uniform_signed"
     G_img_sum: bool = False
     # The model.
+    model: str = "dcgan"
     seed: int = None
     g_steps: int = 2
     loss: str = "non_saturating"
@@ -62,6 +63,10 @@ class RunConfig:
     strategy: str = "default"
     mixed_precision: str = "none"
     deterministic: bool = False
+    # Sample quality during training.
+    quality_freq: int = 0
+    quality_metric: str = "fid"
+    quality_samples: int = 10000
 
     @classmethod
     def names(cls):
@@ -74,7 +79,7 @@ NOT_IN_NAME = {
     "epoch", "data_dir", "out_dir", "out_name", "checkpoint_dir", "sample_dir",
     "train", "visualize", "export", "freeze", "max_to_keep", "sample_freq",
     "ckpt_freq", "G_img_sum", "logs_dir", "visualize_option", "generate",
-    "strategy", "deterministic",
+    "strategy", "deterministic", "quality_freq", "quality_metric", "quality_samples",
 }
 
 
@@ -141,7 +146,7 @@ _ABBREVIATIONS = {
     "gf_dim": "gf", "df_dim": "df", "kernel_size": "k", "learning_rate": "lr",
     "g_steps": "g", "train_size": "n", "num_layers": "layers", "c_dim": "c",
     "y_dim": "y", "input_fname_pattern": "files", "mixed_precision": "",
-    "z_dist": "", "loss": "",
+    "z_dist": "", "loss": "", "model": "",
 }
 
 
