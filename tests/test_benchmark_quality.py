@@ -16,6 +16,12 @@ import quality_celeba  # noqa: E402
 import quality_mnist  # noqa: E402
 
 
+@pytest.fixture(scope="module")
+def classifier_cache(tmp_path_factory):
+    """One small classifier (500 digits, one epoch) shared by the runs below."""
+    return str(tmp_path_factory.mktemp("classifier"))
+
+
 def test_rows_parse_settings_and_sampling_modes():
     row = quality_mnist.Row("dcgan:kernel_size=4,z_dist=normal,ema=0.999")
     assert row.kind == "dcgan" and row.model_kwargs == {"kernel_size": 4,
@@ -63,14 +69,14 @@ def test_a_diverged_generator_is_refused_not_scored():
 
 
 @pytest.mark.slow
-def test_tiny_run_trains_scores_and_saves_grids(tmp_path, capsys):
+def test_tiny_run_trains_scores_and_saves_grids(tmp_path, capsys, classifier_cache):
     shared_data.require(shared_data.MNIST_DIR)
     rows = "real dcgan basic" + (" torch" if quality_mnist.torch_available() else "")
     results_path = tmp_path / "results.json"
     status = quality_mnist.main([
         "--rows", rows, "--steps", "4", "--chunk", "2", "--samples", "100",
         "--data-dir", str(shared_data.MNIST_DIR), "--classifier-train", "500",
-        "--classifier-cache", str(tmp_path / "cache"), "--grid-dir", str(tmp_path),
+        "--classifier-cache", classifier_cache, "--grid-dir", str(tmp_path),
         "--json", str(results_path)])
     out = capsys.readouterr().out
     assert status == 0, out
@@ -91,13 +97,13 @@ def test_tiny_run_trains_scores_and_saves_grids(tmp_path, capsys):
     assert "| real |" in out
 
 
-def test_torch_row_is_skipped_cleanly_without_torch(tmp_path, monkeypatch):
+def test_torch_row_is_skipped_cleanly_without_torch(monkeypatch, classifier_cache):
     shared_data.require(shared_data.MNIST_DIR)
     monkeypatch.setattr(quality_mnist, "torch_available", lambda: False)
     args = quality_mnist.parse_args([
         "--rows", "real torch", "--samples", "50", "--data-dir",
         str(shared_data.MNIST_DIR), "--classifier-train", "500",
-        "--classifier-cache", str(tmp_path)])
+        "--classifier-cache", classifier_cache])
     messages = []
     results = quality_mnist.run(args, log=messages.append)
     assert [r["name"] for r in results["rows"]] == ["real"]
