@@ -254,7 +254,10 @@ def _train_steps(runner, steps):
 
 def _tf_profile(runner, steps):
     """Self time per TensorFlow op type over `steps` steps, from the
-    TensorFlow profiler's trace: [(op type, ms per step)], largest first."""
+    TensorFlow profiler's trace: [(op type, ms per step)], largest first.
+    None under XLA, whose compiled cluster the trace does not break down."""
+    if runner.gan.jit_compile:
+        return None
     import glob
     import json
     import tempfile
@@ -756,7 +759,7 @@ def format_table(rows, specs, peak):
         keras_row = by_key.get((r["model"], "keras")) if ours else None
         best = max(r["train"])
         fraction = "-"
-        if peak:
+        if peak and r["impl"] != "tfdcgan-bf16":  # a float32 peak says nothing of bf16
             # Best round against the best product, and CPU-second against
             # CPU-second (which the load hardly changes).
             flop = spec.train_flops_per_image() / 1e9
