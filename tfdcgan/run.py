@@ -20,6 +20,9 @@ The run directory, `out_dir/out_name`, holds:
     training.gif    the sample grids, animated, at the end of training
     generated/      --generate N: 000000.png, 000001.png, ...
     export/         --export: saved_model/; --freeze: generator.tflite
+    quality.jsonl   --quality_freq N: the sample scores, one JSON object a line
+    checkpoint_best/  --quality_freq N: the best-scoring model (a checkpoint
+                    like checkpoint/'s) and best.json, its score and step
 
 TensorBoard events go to `logs_dir/out_name`. The default `out_name` is
 derived from the settings that define the run (dataset, sizes, z, batch
