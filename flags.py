@@ -74,7 +74,7 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_boolean("deterministic", False, "Bitwise-reproducible ops (tf.config.experimental.enable_op_determinism), slower [False]", **fv)
 
     # Sample quality during training (tfdcgan.callbacks.quality.SampleQuality).
-    flags.DEFINE_integer("quality_freq", 0, "Score quality_samples generated images every this many steps and at the end of each epoch, log the scores to TensorBoard and <run>/quality.jsonl, and keep the best-scoring model in <run>/checkpoint_best; mnist is scored with MNIST-classifier features against its test digits (data_dir needs the IDX files), other datasets with Inception features against their training images (needs the Keras InceptionV3 weights); 0: off [0]", **fv)
+    flags.DEFINE_integer("quality_freq", 0, "Score quality_samples generated images every this many steps and at the end of each epoch, log the scores to TensorBoard and <run>/quality.jsonl, and keep the best-scoring model in <run>/checkpoint_best (test mode from it: --checkpoint_dir checkpoint_best); mnist is scored with MNIST-classifier features against its test digits (data_dir needs the IDX files), other datasets with Inception features against their training images (needs the Keras InceptionV3 weights); 0: off [0]", **fv)
     flags.DEFINE_enum("quality_metric", "fid", ["fid", "kid", "classes_covered", "kl_from_uniform"], "The score that picks the best checkpoint; classes_covered (higher is better) and kl_from_uniform need mnist [fid]", **fv)
     flags.DEFINE_integer("quality_samples", 10000, "Images generated per score (FID is biased at small counts; compare equal counts only) [10000]", **fv)
 
