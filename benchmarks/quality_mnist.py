@@ -1,6 +1,6 @@
 """Sample quality on MNIST: tfdcgan's DCGAN, its BasicGAN baseline and the PyTorch recipe.
 
-    python benchmarks/quality_mnist.py                  # the full table, ~30-40 min on 2 cores
+    python benchmarks/quality_mnist.py                  # the full table, ~35 min on 2 busy cores
     python benchmarks/quality_mnist.py --tiny           # seconds: checks that it runs
     python benchmarks/quality_mnist.py --steps 1000 --samples 5000 \\
         --rows "dcgan dcgan:kernel_size=4 dcgan:ema=0.999 torch"   # an ablation
