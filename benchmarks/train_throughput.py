@@ -27,6 +27,7 @@ Implementations (`--impls`):
     variants        tfdcgan-xla / tfdcgan-noxla (jit_compile forced), tfdcgan-kerasbn
                     (Keras's unfused batch norm), tfdcgan-bf16 (the "mixed_bfloat16"
                     policy: other numerics, so outside the float32 comparison),
+                    tfdcgan-spe (`steps_per_execution` = the steps of one repeat),
                     pytorch-cl (channels_last).
 
 How it measures, on a machine shared with other jobs: every implementation
@@ -73,11 +74,12 @@ IMPLS = ("tfdcgan", "pytorch", "keras")
 E2E = "tfdcgan+celebA"
 # tfdcgan with XLA forced on / off whatever --jit-compile says, with Keras's
 # own (unfused) batch norm, and under the "mixed_bfloat16" policy (different
-# numerics: not comparable for the float32 targets); PyTorch with
+# numerics: not comparable for the float32 targets), with a repeat's steps
+# run as one `steps_per_execution` call; PyTorch with
 # channels-last tensors (not what pytorch/examples does, but a PyTorch
 # user's first tuning step).
 VARIANTS = ("tfdcgan-xla", "tfdcgan-noxla", "tfdcgan-kerasbn", "tfdcgan-bf16",
-            "pytorch-cl")
+            "tfdcgan-spe", "pytorch-cl")
 
 
 def cpu_name():
@@ -593,6 +595,9 @@ def _worker(conn, kind, spec, options):
             from tfdcgan import discriminator, generator
             generator.FusedBatchNormalization = keras.layers.BatchNormalization
             discriminator.FusedBatchNormalization = keras.layers.BatchNormalization
+            runner = TfdcganRunner(spec, options)
+        elif kind == "tfdcgan-spe":
+            options.steps_per_execution = options.steps
             runner = TfdcganRunner(spec, options)
         elif kind == "tfdcgan-bf16":
             import keras
