@@ -282,7 +282,8 @@ def _tf_profile(runner, steps):
     for row in table["rows"]:
         values = dict(zip(ids, (c.get("v") for c in row["c"])))
         if values["type"] != "IDLE":
-            totals[values["type"]] = totals.get(values["type"], 0.0) + values["total_self_time"]
+            kind = values["type"]
+            totals[kind] = totals.get(kind, 0.0) + values["total_self_time"]
     return sorted(((name, us / 1000 / steps) for name, us in totals.items()),
                   key=lambda item: -item[1])
 
@@ -644,21 +645,21 @@ class Worker:
 
     def wait_ready(self):
         if not self.ready:
-            self._receive()
+            self.receive()
             self.ready = True
 
     def ask(self, command, arg=None):
         """Runs `command` in the worker: (result, CPU seconds), None if it failed."""
         self.send(command, arg)
-        return self._receive()
+        return self.receive()
 
     def send(self, command, arg=None):
-        """Starts `command`; `_receive()` collects the answer."""
+        """Starts `command`; `receive()` collects the answer."""
         self.wait_ready()
         if not self.error:
             self.conn.send((command, arg))
 
-    def _receive(self):
+    def receive(self):
         if self.error:
             return None
         status, value = self.conn.recv()
@@ -693,7 +694,7 @@ def run_model(spec, impls, matmul, options, context):
     for worker in workers:
         worker.send("warm_up", (options.warmup, options.sample_images))
     for worker in workers:
-        worker._receive()
+        worker.receive()
     train = {w.kind: [] for w in workers}
     train_cpu = {w.kind: [] for w in workers}
     sample = {w.kind: [] for w in workers}
