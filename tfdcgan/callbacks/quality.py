@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdcgan.callbacks.checkpoint import RunCheckpoint
+from tfdcgan.callbacks.curves import read_stats
 from tfdcgan.callbacks.steps import StepCallback
 
 logger = logging.getLogger(__name__)
@@ -139,8 +140,8 @@ class SampleQuality(StepCallback):
             self._resume()
 
     def _resume(self):
-        self.history = [r for r in _read_lines(self.metrics_path)
-                        if r.get("step", math.inf) <= self.step]
+        records = read_stats(self.metrics_path) if self.metrics_path else []
+        self.history = [r for r in records if r.get("step", math.inf) <= self.step]
         if self.metrics_path:
             _write_lines(self.metrics_path, self.history)
         if self.best_dir:
@@ -275,19 +276,6 @@ def mnist_reference(data_dir, split="test", cache_dir=None, **classifier_kwargs)
 def _finite(variables):
     return all(bool(tf.reduce_all(tf.math.is_finite(v)))
                for v in variables if tf.as_dtype(v.dtype).is_floating)
-
-
-def _read_lines(path):
-    if not path or not os.path.exists(path):
-        return []
-    records = []
-    with open(path) as f:
-        for line in f:
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut short by a killed process
-                break
-    return records
 
 
 def _write_lines(path, records):
