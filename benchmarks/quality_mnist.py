@@ -341,9 +341,8 @@ def sample_images(gan, n, seed, bn="moving", ema=False, batch_size=500):
     live = [v.numpy() for v in generator.trainable_variables]
     kept = [v.numpy() for v in generator.non_trainable_variables]
     if ema:
-        averages = gan.g_optimizer._model_variables_moving_average
-        for variable, average in zip(generator.trainable_variables, averages):
-            variable.assign(average)
+        # Overwrites the weights with the optimizer's averages (restored below).
+        gan.g_optimizer.finalize_variable_values(generator.trainable_variables)
     try:
         z = gan.sample_z(n, seed)
         labels = gan.one_hot(np.arange(n) % gan.y_dim) if gan.y_dim else None
