@@ -136,3 +136,17 @@ def test_celeba_tiny_run(tmp_path, capsys):
     assert Image.open(tmp_path / "quality_celeba_dcgan.png").size == (6 * 65 - 1,) * 2
     assert quality_celeba.main(["--data-dir", str(tmp_path)]) == 2
     assert "No celebA folder" in capsys.readouterr().err
+
+
+def test_ema_sampling_uses_the_average_and_restores_the_live_weights():
+    import keras
+    gan = tfdcgan.DCGAN(output_height=28, c_dim=1, z_dim=8, gf_dim=4, df_dim=4, seed=0)
+    gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, use_ema=True,
+                                                  ema_momentum=0.5), jit_compile=False)
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    gan.fit(images, batch_size=16, epochs=2, verbose=0)
+    live = [v.numpy() for v in gan.generator.trainable_variables]
+    averaged = quality_mnist.sample_images(gan, 8, seed=0, ema=True)
+    assert not np.array_equal(averaged, quality_mnist.sample_images(gan, 8, seed=0))
+    for value, variable in zip(live, gan.generator.trainable_variables):
+        np.testing.assert_array_equal(value, variable.numpy())
