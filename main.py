@@ -11,29 +11,41 @@ import logging
 import os
 import sys
 
-from absl import app
-from absl import flags as absl_flags
+# TensorFlow's C++ INFO lines (oneDNN notices, ...) are noise here; set before
+# the flag validators first import it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
-import flags
+from absl import app  # noqa: E402
+from absl import flags as absl_flags  # noqa: E402
+
+import flags  # noqa: E402
 
 flags.define_flags()
 absl_flags.adopt_module_key_flags(flags)
 
 
+# absl's exit status for a flag it refuses.
+USAGE_ERROR = 1
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    # TensorFlow loads here, after --help has had its say; its C++ INFO lines
-    # and Python INFO logs (oneDNN notices, checkpoint sharding) are noise here.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    import tfdcgan.rules
     import tfdcgan.run
 
-    for name in ("tensorflow", "absl"):  # TensorFlow's own INFO lines
+    # TensorFlow's Python INFO logs (checkpoint sharding) are noise here.
+    for name in ("tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
     kwargs = flags.run_kwargs(absl_flags.FLAGS, tfdcgan.run.RunConfig.names())
     try:
         tfdcgan.run.main(**kwargs)
+    except tfdcgan.rules.SettingError as error:
+        # Flags that cannot work together: refused as absl refuses a bad
+        # value, on one line, before anything is read or written.
+        print(f"FATAL Flags parsing error: {error.flag_message()}", file=sys.stderr)
+        return USAGE_ERROR
     except tfdcgan.run.RunError as error:
         print(f"\n{error}", file=sys.stderr)
         return error.exit_code

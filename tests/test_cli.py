@@ -231,3 +231,95 @@ def test_ctrl_c_saves_and_a_kill_mid_save_resumes_from_a_complete_checkpoint(tmp
     assert "Resuming" in stderr and latest_step(checkpoints) == 20
     steps = [json.loads(line)["step"] for line in open(checkpoints.parent / "stats.jsonl")]
     assert steps == list(range(1, 21))
+
+
+# Bad values as a new user types them, one of every kind of flag: (flag named
+# in the message, arguments). Run with --dataset mnist (the bundled digits)
+# unless they name another dataset; "faces" is a folder of 10 40x50 JPEGs.
+BAD_VALUES = [
+    ("epoch", ["--epoch", "0"]),
+    ("learning_rate", ["--learning_rate", "-0.0002"]),
+    ("learning_rate", ["--learning_rate", "nan"]),
+    ("beta1", ["--beta1", "1.5"]),
+    ("train_size", ["--train_size", "0"]),
+    ("train_size", ["--train_size", "2.5"]),
+    ("batch_size", ["--batch_size", "0"]),
+    ("batch_size", ["--batch_size", "20000"]),  # more than the bundled 10,000 digits
+    ("batch_size", ["--dataset", "faces", "--batch_size", "16"]),  # more than 10 images
+    ("input_height", ["--dataset", "faces", "--crop", "--input_height", "0"]),
+    ("input_height", ["--dataset", "faces", "--crop", "--input_height", "500"]),
+    ("output_height", ["--output_height", "0"]),
+    ("output_width", ["--output_width", "-28"]),
+    ("dataset", ["--dataset", ""]),
+    ("input_fname_pattern", ["--dataset", "faces", "--input_fname_pattern", ""]),
+    ("out_name", ["--out_name", "../elsewhere"]),
+    ("out_dir", ["--out_dir", "a_file"]),
+    ("logs_dir", ["--logs_dir", "a_file"]),
+    ("max_to_keep", ["--max_to_keep", "0"]),
+    ("sample_freq", ["--sample_freq", "-1"]),
+    ("ckpt_freq", ["--ckpt_freq", "-200"]),
+    ("z_dim", ["--z_dim", "0"]),
+    ("z_dist", ["--z_dist", "gaussian"]),
+    ("model", ["--model", "resnet"]),
+    ("seed", ["--seed", "-1"]),
+    ("g_steps", ["--g_steps", "0"]),
+    ("loss", ["--loss", "wasserstein"]),
+    ("kernel_size", ["--kernel_size", "0"]),
+    ("gf_dim", ["--gf_dim", "0"]),
+    ("gf_dim", ["--gf_dim", "1000000"]),  # would not fit in memory
+    ("df_dim", ["--df_dim", "-64"]),
+    ("c_dim", ["--c_dim", "2"]),
+    ("y_dim", ["--y_dim", "-1"]),
+    ("y_dim", ["--y_dim", "5"]),  # MNIST has 10 classes
+    ("y_dim", ["--dataset", "faces", "--y_dim", "10"]),  # a folder has no labels
+    ("num_layers", ["--num_layers", "0"]),
+    ("num_layers", ["--num_layers", "40"]),  # no pixels left at 28x28
+    ("visualize_option", ["--visualize_option", "7"]),
+    ("generate", ["--generate", "-5"]),
+    ("strategy", ["--strategy", "tpu"]),
+    ("mixed_precision", ["--mixed_precision", "float8"]),
+    ("quality_freq", ["--quality_freq", "-1"]),
+    ("quality_samples", ["--quality_samples", "1"]),
+    ("quality_metric", ["--dataset", "faces", "--quality_freq", "10",
+                        "--quality_metric", "classes_covered"]),
+    ("G_img_sum", ["--G_img_sum", "--notrain"]),  # acts only while training
+    ("quality_freq", ["--quality_freq", "100", "--notrain"]),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_value_runs(tmp_path_factory):
+    """Every BAD_VALUES command, run in a folder of its own (two at a time)."""
+    import concurrent.futures
+
+    def run_one(index):
+        _, args = BAD_VALUES[index]
+        cwd = tmp_path_factory.mktemp(f"bad{index}")
+        faces = cwd / "data" / "faces"
+        faces.mkdir(parents=True)
+        for i in range(10):
+            Image.fromarray(np.full((40, 50, 3), 20 * i, np.uint8)).save(faces / f"{i}.jpg")
+        (cwd / "a_file").write_text("a file, not a folder\n")
+        before = sorted(os.listdir(cwd))
+        argv = ["--dataset", "mnist", "--train", "--epoch", "1", *args]
+        result = main_py(*argv, cwd=cwd, timeout=240)
+        return cwd, before, result
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        return list(pool.map(run_one, range(len(BAD_VALUES))))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(len(BAD_VALUES)),
+                         ids=[" ".join(args) for _, args in BAD_VALUES])
+def test_a_bad_value_is_refused_in_one_line_before_any_work(bad_value_runs, index):
+    flag, args = BAD_VALUES[index]
+    cwd, before, result = bad_value_runs[index]
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert "Traceback" not in output, output[-3000:]
+    lines = [line for line in result.stderr.splitlines() if flag in line]
+    assert lines, result.stderr[-2000:]
+    assert sorted(os.listdir(cwd)) == before  # no out/, no logs/
+    assert (cwd / "a_file").read_text() == "a file, not a folder\n"
+    assert "Epoch 1/" not in output  # no training step was taken

@@ -58,30 +58,6 @@ def layer_seed(seed, index):
     return None if seed is None else seed * 1009 + index
 
 
-def check_network_args(output_height, output_width, c_dim, z_dim, filters,
-                       kernel_size, y_dim, num_layers):
-    """Raises ValueError naming the expected and the given value."""
-    positive = {
-        "output_height": output_height,
-        "output_width": output_width,
-        "c_dim": c_dim,
-        "z_dim": z_dim,
-        "gf_dim/df_dim": filters,
-        "kernel_size": kernel_size,
-    }
-    for name, value in positive.items():
-        if value is None:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    if y_dim is not None and (not isinstance(y_dim, int) or y_dim <= 0):
-        raise ValueError(f"y_dim must be None or a positive integer, got {y_dim!r}.")
-    if num_layers is not None and (not isinstance(num_layers, int) or num_layers <= 0):
-        raise ValueError(
-            f"num_layers must be None (derived from the image size) or a "
-            f"positive integer, got {num_layers!r}.")
-
-
 def broadcast_labels(feature_map, labels):
     """Concatenates one-hot `labels [batch, y_dim]` to every pixel of
     `feature_map [batch, h, w, c]` (carpedm20's `conv_cond_concat`)."""

@@ -6,7 +6,7 @@ only to serve `BasicGAN`, the comparison point of the DCGAN paper.
 
 import keras
 
-from tfdcgan import architecture
+from tfdcgan import architecture, rules
 from tfdcgan.gan import GAN
 
 
@@ -64,8 +64,8 @@ class MLPGenerator(keras.Model):
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  units=(256, 512, 1024), y_dim=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        architecture.check_network_args(output_height, output_width, c_dim, z_dim,
-                                        1, 1, y_dim, None)
+        rules.check_network(output_height=output_height, output_width=output_width,
+                            c_dim=c_dim, z_dim=z_dim, y_dim=y_dim)
         self.output_height = output_height
         self.output_width = output_width or output_height
         self.c_dim = c_dim
@@ -143,8 +143,8 @@ class MLPDiscriminator(keras.Model):
     def __init__(self, input_height=64, input_width=None, c_dim=3,
                  units=(1024, 512, 256), y_dim=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        architecture.check_network_args(input_height, input_width, c_dim, 1, 1, 1,
-                                        y_dim, None)
+        rules.check_network(input_height=input_height, input_width=input_width,
+                            c_dim=c_dim, y_dim=y_dim)
         self.input_height = input_height
         self.input_width = input_width or input_height
         self.c_dim = c_dim

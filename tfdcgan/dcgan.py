@@ -2,6 +2,7 @@
 
 import keras
 
+from tfdcgan import rules
 from tfdcgan.discriminator import Discriminator
 from tfdcgan.gan import GAN
 from tfdcgan.generator import Generator
@@ -42,6 +43,13 @@ class DCGAN(GAN):
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  gf_dim=64, df_dim=64, kernel_size=5, y_dim=None, num_layers=None,
                  z_dist="uniform_signed", g_steps=1, seed=None, **kwargs):
+        # Before anything is built: a depth that leaves no pixels or networks
+        # too large for memory would otherwise fail deep inside Keras.
+        rules.check_network(output_height=output_height, output_width=output_width,
+                            c_dim=c_dim, z_dim=z_dim, gf_dim=gf_dim, df_dim=df_dim,
+                            kernel_size=kernel_size, y_dim=y_dim, num_layers=num_layers)
+        rules.check_dcgan_size(output_height, output_width or output_height, c_dim,
+                               z_dim, gf_dim, df_dim, kernel_size, y_dim, num_layers)
         generator = Generator(
             output_height=output_height, output_width=output_width, c_dim=c_dim,
             z_dim=z_dim, gf_dim=gf_dim, kernel_size=kernel_size, y_dim=y_dim,

@@ -2,7 +2,7 @@
 
 import keras
 
-from tfdcgan import architecture
+from tfdcgan import architecture, rules
 from tfdcgan.fused_batch_norm import FusedBatchNormalization
 
 
@@ -46,8 +46,9 @@ class Discriminator(keras.Model):
                  kernel_size=5, y_dim=None, num_layers=None, momentum=0.9,
                  epsilon=1e-5, seed=None, **kwargs):
         super().__init__(**kwargs)
-        architecture.check_network_args(input_height, input_width, c_dim, 1,
-                                        df_dim, kernel_size, y_dim, num_layers)
+        rules.check_network(input_height=input_height, input_width=input_width,
+                            c_dim=c_dim, df_dim=df_dim, kernel_size=kernel_size,
+                            y_dim=y_dim, num_layers=num_layers)
         input_width = input_width or input_height
         num_layers = num_layers or architecture.default_num_layers(
             input_height, input_width)

@@ -11,9 +11,8 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from tfdcgan import losses
-
-Z_DISTRIBUTIONS = ("uniform_signed", "uniform_unsigned", "normal")
+from tfdcgan import losses, rules
+from tfdcgan.rules import Z_DISTRIBUTIONS  # noqa: F401  (importable from here too)
 
 _LossForUpdate = collections.namedtuple("_LossForUpdate", ["scaled", "local_mean"])
 
@@ -45,10 +44,8 @@ class GAN(keras.Model):
     def __init__(self, generator, discriminator, z_dist="uniform_signed", g_steps=1,
                  seed=None, **kwargs):
         super().__init__(**kwargs)
-        if z_dist not in Z_DISTRIBUTIONS:
-            raise ValueError(f"z_dist must be one of {Z_DISTRIBUTIONS}, got {z_dist!r}.")
-        if not isinstance(g_steps, int) or g_steps < 1:
-            raise ValueError(f"g_steps must be a positive integer, got {g_steps!r}.")
+        for name, value in (("z_dist", z_dist), ("g_steps", g_steps), ("seed", seed)):
+            rules.check_model(name, value)
         self.generator = generator
         self.discriminator = discriminator
         self.z_dist = z_dist

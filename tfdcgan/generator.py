@@ -2,7 +2,7 @@
 
 import keras
 
-from tfdcgan import architecture
+from tfdcgan import architecture, rules
 from tfdcgan.fused_batch_norm import FusedBatchNormalization
 
 
@@ -60,8 +60,9 @@ class Generator(keras.Model):
                  gf_dim=64, kernel_size=5, y_dim=None, num_layers=None,
                  momentum=0.9, epsilon=1e-5, seed=None, **kwargs):
         super().__init__(**kwargs)
-        architecture.check_network_args(output_height, output_width, c_dim, z_dim,
-                                        gf_dim, kernel_size, y_dim, num_layers)
+        rules.check_network(output_height=output_height, output_width=output_width,
+                            c_dim=c_dim, z_dim=z_dim, gf_dim=gf_dim,
+                            kernel_size=kernel_size, y_dim=y_dim, num_layers=num_layers)
         output_width = output_width or output_height
         num_layers = num_layers or architecture.default_num_layers(
             output_height, output_width)

@@ -54,6 +54,7 @@ import keras
 from tfdcgan import callbacks as cb
 from tfdcgan import data as data_lib
 from tfdcgan import export as export_lib
+from tfdcgan import rules
 from tfdcgan import visualize as visualize_lib
 from tfdcgan.basic_gan import BasicGAN
 from tfdcgan.dcgan import DCGAN
@@ -93,10 +94,13 @@ def main(**kwargs):
         `(gan, paths)`: the trained or loaded model and its `RunPaths`.
 
     Raises:
+        tfdcgan.rules.SettingError: a value out of its range or settings that
+            cannot work together, before anything is read or written.
         RunError: with a message for the user (no data, no checkpoint,
             non-finite loss, interrupted, settings that do not fit the run).
     """
     config = resolve(RunConfig(**kwargs))
+    rules.check_paths(config)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     paths = run_paths(config)
@@ -231,8 +235,8 @@ def quality_callback(config, paths, seed, step):
     """The `SampleQuality` of `--quality_freq`: scores in `<run>/quality.jsonl`
     and TensorBoard, the best model in `<run>/checkpoint_best`. MNIST is scored
     against its test digits in MNIST-classifier features, other datasets
-    against up to `quality_samples` of their training images in Inception
-    features."""
+    against up to `quality_samples` of their training images in the features
+    of the standard FID Inception ("fid_inception")."""
     from tfdcgan import metrics
     from tfdcgan.callbacks import quality
 
@@ -241,7 +245,7 @@ def quality_callback(config, paths, seed, step):
             reference = quality.mnist_reference(config.data_dir)
         else:
             reference = metrics.Reference.from_images(
-                _training_images(config, seed, config.quality_samples), "inception")
+                _training_images(config, seed, config.quality_samples), "fid_inception")
         return quality.SampleQuality(
             reference, every=config.quality_freq, num_samples=config.quality_samples,
             metric=config.quality_metric,

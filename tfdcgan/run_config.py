@@ -8,8 +8,8 @@ import os
 
 import numpy as np
 
-MNIST = "mnist"
-MNIST_CLASSES = 10
+from tfdcgan import rules
+from tfdcgan.rules import MNIST, MNIST_CLASSES
 
 
 @dataclasses.dataclass
@@ -100,7 +100,13 @@ class RunPaths:
 
 
 def resolve(config):
-    """Fills in what the defaults leave to the dataset and to each other."""
+    """Fills in what the defaults leave to the dataset and to each other.
+
+    Raises:
+        rules.SettingError: a value out of its range, or settings that cannot
+            work together (see `tfdcgan.rules`).
+    """
+    rules.check_all(dataclasses.asdict(config))
     c = dataclasses.replace(config)
     mnist = c.dataset == MNIST
     c.input_width = c.input_width or c.input_height
@@ -109,14 +115,14 @@ def resolve(config):
     c.output_width = c.output_width or c.output_height
     if c.y_dim is None:
         c.y_dim = MNIST_CLASSES if mnist else 0
-    if c.z_dist == "normal01":
-        c.z_dist = "normal"
+    c.z_dist = rules.Z_DISTRIBUTION_ALIASES.get(c.z_dist, c.z_dist)
     if c.train_size is not None and math.isinf(c.train_size):
         c.train_size = None
     elif c.train_size is not None:
         c.train_size = int(c.train_size)
     if c.c_dim is None and mnist:
         c.c_dim = 1
+    rules.check_combination(c)
     if not c.out_name:
         c.out_name = default_out_name(c)
     return c

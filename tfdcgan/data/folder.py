@@ -5,13 +5,13 @@ import hashlib
 import logging
 import os
 
+from tfdcgan import rules
 from tfdcgan.data import channels, pipeline, scan
 from tfdcgan.data.errors import DatasetError
 from tfdcgan.data.info import DatasetInfo, skipped_message
+from tfdcgan.rules import SMALL_IMAGE_POLICIES  # noqa: F401  (importable from here too)
 
 logger = logging.getLogger(__name__)
-
-SMALL_IMAGE_POLICIES = ("error", "upscale", "skip")
 
 
 def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
@@ -92,10 +92,8 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
     folder = data_dir if dataset is None else os.path.join(data_dir, dataset)
     input_width = input_width or input_height
     output_width = output_width or output_height
-    if small_images not in SMALL_IMAGE_POLICIES:
-        raise ValueError(f"small_images must be one of {SMALL_IMAGE_POLICIES}, got {small_images!r}")
-    if c_dim not in (None, 1, 3):
-        raise ValueError(f"c_dim must be 1, 3 or None (infer), got {c_dim!r}")
+    rules.check("small_images", small_images)
+    rules.check("c_dim", c_dim)
 
     files, result = _find_and_scan(folder, input_fname_pattern, train_size, verify)
     good, headers, skipped = list(result.files), list(result.headers), list(result.skipped)

@@ -122,7 +122,9 @@ def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
     if train_size is not None:
         images, targets = images[:train_size], targets[:train_size]
     if drop_remainder and len(images) < batch_size:
-        raise DatasetError(f"Only {len(images):,} MNIST digits, fewer than one batch of {batch_size}.")
+        raise DatasetError(
+            f"Only {len(images):,} MNIST digits, fewer than one batch of {batch_size}; "
+            f"lower batch_size (or raise train_size).")
     output_size = (output_height or 28, output_width or output_height or 28)
     ds = digits_dataset(images, targets if labels else None, batch_size=batch_size,
                         shuffle=shuffle, seed=seed, c_dim=c_dim, output_size=output_size,
