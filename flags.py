@@ -67,6 +67,9 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_integer("y_dim", None, "Label classes to condition D and G on; None: 10 for mnist (as carpedm20), none otherwise; 0: none [None]", **fv)
     flags.DEFINE_integer("num_layers", None, "Stride-2 layers per network; None: from the image size (28: 2, 64: 4) [None]", **fv)
 
+    # The data.
+    flags.DEFINE_string("small_images", "error", "With --crop, images smaller than the crop: error (stop, naming the first), skip (leave them out, counted in the log) or upscale (scale them up, keeping aspect, until the crop fits) [error]", **fv)
+
     # Outputs.
     flags.DEFINE_string("logs_dir", "./logs", "TensorBoard folder; each run writes to logs_dir/<run name> [./logs]", **fv)
     flags.DEFINE_integer("visualize_option", 1, "With --visualize: 0 a grid of random samples; 1 a grid per z dimension sweeping it; 2, 3 GIFs of such sweeps; 4 GIFs and a merged GIF [1]", **fv)

@@ -274,6 +274,7 @@ BAD_VALUES = [
     ("y_dim", ["--dataset", "faces", "--y_dim", "10"]),  # a folder has no labels
     ("num_layers", ["--num_layers", "0"]),
     ("num_layers", ["--num_layers", "40"]),  # no pixels left at 28x28
+    ("small_images", ["--dataset", "faces", "--crop", "--small_images", "pad"]),
     ("visualize_option", ["--visualize_option", "7"]),
     ("generate", ["--generate", "-5"]),
     ("strategy", ["--strategy", "tpu"]),

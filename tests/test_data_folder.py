@@ -375,3 +375,38 @@ def test_all_jpeg_folder_with_cmyk_grey_and_small_photos(tmp_path, c_dim, verify
             ref = img.crop((left, top, left + 40, top + 40)).resize((20, 20), Image.BILINEAR)
         ref = np.asarray(ref, np.float64).reshape(20, 20, c_dim) / 127.5 - 1
         assert np.abs(got - ref).mean() < 0.03, path
+
+
+def test_a_crop_larger_than_every_image_is_an_error_even_when_skipping(tmp_path):
+    save_jpegs(tmp_path, 3, height=30, width=30)
+    with pytest.raises(DatasetError, match="larger than every image") as e:
+        image_folder(str(tmp_path), crop=True, input_height=40, batch_size=1,
+                     small_images="skip")
+    assert "input_height" in str(e.value) and "--small_images upscale" in str(e.value)
+
+
+# A Latin-1 name: valid on a Linux disk, not valid UTF-8.
+NOT_UTF8 = os.fsdecode(b"caf\xe9")
+
+
+def test_a_file_name_that_is_not_utf8_is_read_like_any_other(tmp_path):
+    for i, name in enumerate(["a", "b", NOT_UTF8]):
+        save(tmp_path / f"{name}.png", np.full((8, 8), 40 * i, np.uint8))
+    ds, info = image_folder(str(tmp_path), input_fname_pattern="*.png", c_dim=1,
+                            output_height=8, batch_size=3, shuffle=False, with_info=True)
+    assert info.num_examples == 3 and not info.skipped
+    images = _all_images(ds)
+    assert sorted(np.round((images[:, 0, 0, 0] + 1) * 127.5).astype(int).tolist()) == [
+        0, 40, 80]
+
+
+def test_an_unreadable_file_whose_name_is_not_utf8_is_skipped_and_named_escaped(
+        tmp_path, caplog):
+    save_jpegs(tmp_path, 2)
+    write_bytes(os.path.join(str(tmp_path), NOT_UTF8 + ".jpg"), b"<html>")
+    with caplog.at_level(logging.WARNING):
+        _, info = image_folder(str(tmp_path), batch_size=2, output_height=8,
+                               with_info=True)
+    assert [name for name, _ in info.skipped] == ["caf\\xe9.jpg"]
+    assert "caf\\xe9.jpg" in caplog.text
+    json.dumps(info.to_dict())  # savable

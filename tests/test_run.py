@@ -235,3 +235,37 @@ def test_too_little_data_for_one_batch_is_a_run_error(tmp_path):
     with pytest.raises(run.RunError, match="batch"):
         run.main(**settings(tmp_path, dataset="mnist", data_dir=str(tmp_path), train=True,
                             train_size=4))
+
+
+def _grey_pngs(folder, names, size=48):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for name in names:
+        Image.fromarray(rng.integers(0, 256, (size, size), dtype=np.uint8)).save(
+            os.path.join(str(folder), name + ".png"))
+
+
+def test_small_images_skip_leaves_out_a_tiny_picture_and_counts_it_in_the_log(
+        tmp_path, caplog):
+    _grey_pngs(tmp_path / "data" / "scans", [f"{i}" for i in range(8)])
+    Image.new("L", (1, 1)).save(tmp_path / "data" / "scans" / "tiny.png")
+    kwargs = settings(tmp_path, dataset="scans", data_dir=str(tmp_path / "data"),
+                      input_fname_pattern="*.png", crop=True, input_height=32,
+                      output_height=16, train=True, epoch=1)
+    with pytest.raises(run.RunError, match="--small_images upscale"):
+        run.main(**kwargs)
+    assert not os.path.exists(tmp_path / "out")
+    caplog.set_level("INFO")
+    gan, paths = run.main(**dict(kwargs, small_images="skip"))
+    assert "Skipped 1 of 9 files: tiny.png (1x1, smaller than the 32x32 crop)" in caplog.text
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-1")
+
+
+def test_a_file_name_that_is_not_utf8_is_trained_on(tmp_path):
+    # Eight files and a batch of eight: training needs every one of them.
+    names = [f"{i}" for i in range(7)] + [os.fsdecode(b"scan_\xe9t\xe9")]
+    _grey_pngs(tmp_path / "data" / "scans", names)
+    gan, paths = run.main(**settings(
+        tmp_path, dataset="scans", data_dir=str(tmp_path / "data"),
+        input_fname_pattern="*.png", output_height=16, train=True, epoch=1))
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-1")

@@ -279,7 +279,7 @@ def load_data(config, seed, epoch, quiet=False, **overrides):
         input_width=config.input_width, output_height=config.output_height,
         output_width=config.output_width, batch_size=config.batch_size,
         train_size=config.train_size, shuffle=True, seed=epoch_seed(seed, epoch),
-        labels=bool(config.y_dim))
+        labels=bool(config.y_dim), small_images=config.small_images)
     options.update(overrides)
     data_logger = logging.getLogger(data_lib.__name__)
     level = data_logger.level

@@ -55,6 +55,8 @@ class RunConfig:
     c_dim: int = None
     y_dim: int = None  # None: 10 for mnist, none otherwise; 0: none
     num_layers: int = None
+    # The data.
+    small_images: str = "error"  # with crop: "error", "skip" or "upscale"
     # Outputs.
     logs_dir: str = "./logs"
     visualize_option: int = 1
@@ -80,6 +82,7 @@ NOT_IN_NAME = {
     "train", "visualize", "export", "freeze", "max_to_keep", "sample_freq",
     "ckpt_freq", "G_img_sum", "logs_dir", "visualize_option", "generate",
     "strategy", "deterministic", "quality_freq", "quality_metric", "quality_samples",
+    "small_images",
 }
 
 

@@ -16,6 +16,8 @@ dropped (not composited), and palette images are expanded by the decoder.
 EXIF orientation is not applied (neither TensorFlow nor carpedm20 does).
 """
 
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -144,7 +146,7 @@ def pillow_decode(path, c_dim):
         float32 `[height, width, c_dim]` in [0, 1].
     """
     image = tf.numpy_function(
-        lambda p: _pillow_array(np.asarray(p).item().decode(), c_dim), [path], tf.float32,
+        lambda p: _pillow_array(os.fsdecode(np.asarray(p).item()), c_dim), [path], tf.float32,
         stateful=False)
     return tf.ensure_shape(image, [None, None, c_dim])
 
@@ -169,4 +171,4 @@ def decode_file_eagerly(path, needs_pillow=False):
         with Image.open(path) as img:
             img.load()
         return
-    decode_any(tf.io.read_file(path), 3)
+    decode_any(tf.io.read_file(os.fsencode(path)), 3)

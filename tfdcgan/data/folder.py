@@ -8,7 +8,7 @@ import os
 from tfdcgan import rules
 from tfdcgan.data import channels, pipeline, scan
 from tfdcgan.data.errors import DatasetError
-from tfdcgan.data.info import DatasetInfo, skipped_message
+from tfdcgan.data.info import DatasetInfo, printable, skipped_message
 from tfdcgan.rules import SMALL_IMAGE_POLICIES  # noqa: F401  (importable from here too)
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         skipped += small
 
     where = f"{folder} matching {input_fname_pattern!r}"
-    named_skips = [(os.path.relpath(p, folder), reason) for p, reason in skipped]
+    named_skips = [(printable(os.path.relpath(p, folder)), reason) for p, reason in skipped]
     if not good:
         raise DatasetError(
             f"None of the {len(files):,} files in {where} is a readable image. "
@@ -178,15 +178,21 @@ def _small_images(folder, files, headers, crop_height, crop_width, policy):
              and (h.height < crop_height or h.width < crop_width)]
     if not small or policy == "upscale":
         return files, headers, []
+    first = headers[small[0]]
+    where = (f"{printable(files[small[0]])} is {first.width}x{first.height} pixels "
+             f"(width x height), smaller than the {crop_width}x{crop_height} crop "
+             f"(input_width x input_height); {len(small):,} of {len(files):,} "
+             f"images in {printable(folder)} are")
+    upscale = (f"small_images='upscale' (--small_images upscale on the command "
+               f"line) to scale such images up before cropping")
     if policy == "error":
-        first = headers[small[0]]
         raise DatasetError(
-            f"{files[small[0]]} is {first.width}x{first.height} pixels (width x "
-            f"height), smaller than the {crop_width}x{crop_height} crop "
-            f"(input_width x input_height); {len(small):,} of {len(files):,} "
-            f"images in {folder} are. Lower input_height/input_width, or pass "
-            f"small_images='upscale' to scale such images up before cropping, "
-            f"or small_images='skip' to leave them out.")
+            f"{where}. Lower input_height/input_width, or pass {upscale}, or "
+            f"small_images='skip' (--small_images skip) to leave them out.")
+    if len(small) == len(files):
+        raise DatasetError(
+            f"{where}: the crop is larger than every image. Lower "
+            f"input_height/input_width, or pass {upscale}.")
     drop = set(small)
     skipped = [(files[i], f"{headers[i].width}x{headers[i].height}, smaller "
                 f"than the {crop_width}x{crop_height} crop") for i in small]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 # How many skipped files a summary names before "and N more".
 SHOWN_SKIPS = 5
@@ -73,6 +74,12 @@ class DatasetInfo:
         data["image_shape"] = list(self.image_shape)
         data["num_skipped"] = self.num_skipped
         return data
+
+
+def printable(path):
+    """`path` with any bytes that are not UTF-8 shown escaped (`caf\\xe9.jpg`),
+    so a name from a disk written by another system can be logged and saved."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def skipped_message(skipped, total):

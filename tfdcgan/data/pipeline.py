@@ -61,7 +61,9 @@ def image_pipeline(files, headers, *, c_dim, crop_size, output_size,
             image = tf.cast(tf.round(tf.clip_by_value(image, 0.0, 1.0) * 255.0), tf.uint8)
         return image
 
-    ds = tf.data.Dataset.from_tensor_slices((list(files), use_pillow))
+    # Paths as bytes: a name that is not valid UTF-8 (common on disks written
+    # by other systems) cannot become a TensorFlow string otherwise.
+    ds = tf.data.Dataset.from_tensor_slices(([os.fsencode(f) for f in files], use_pillow))
     if shuffle:
         ds = ds.shuffle(count, seed=seed, reshuffle_each_iteration=cache is None)
     deterministic = seed is not None or not shuffle
