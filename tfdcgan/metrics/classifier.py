@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfdcgan.metrics import _mnist_idx
+from tfdcgan.metrics.cache import default_cache_dir
 from tfdcgan.metrics import images as images_lib
 
 # Bump when build_classifier changes, so stale cache entries are not reused.
@@ -108,13 +109,6 @@ def classifier_accuracy(model, images, labels, batch_size=500):
     x = _as_input(images, model.input_shape[1:3], model.input_shape[3])
     probs = model.predict(x, batch_size=batch_size, verbose=0)
     return float(np.mean(probs.argmax(axis=1) == np.asarray(labels)))
-
-
-def default_cache_dir():
-    """`$XDG_CACHE_HOME/tfdcgan`, else `~/.cache/tfdcgan`."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "tfdcgan")
 
 
 def _cache_paths(cache_dir, settings):

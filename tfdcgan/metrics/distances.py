@@ -71,7 +71,8 @@ def feature_moments(features, name="features"):
         warnings.warn(
             f"{name}: {n} samples for {d} feature dimensions; the covariance "
             "is singular and FID is strongly biased. Use more samples than "
-            "dimensions (10,000 is customary for Inception features).",
+            "dimensions (10,000 is customary for Inception features); at "
+            "this count KID, which is unbiased, is the better number.",
             stacklevel=2)
     return features.mean(axis=0), np.cov(features, rowvar=False)
 

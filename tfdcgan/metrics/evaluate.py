@@ -37,7 +37,7 @@ class Reference:
         self.image_shape = tuple(image_shape)
 
     @classmethod
-    def from_images(cls, images, extractor="inception", **extractor_kwargs):
+    def from_images(cls, images, extractor="fid_inception", **extractor_kwargs):
         """Extracts the features of `images` `[n, H, W, c]`.
 
         Args:
@@ -48,6 +48,7 @@ class Reference:
         """
         extractor = extractors.get_extractor(extractor, **extractor_kwargs)
         images = images_lib.check_images(images, "reference images")
+        images_lib.check_not_flat(images, "reference images")
         return cls(extractor(images, "reference images"), extractor,
                    images.shape[1:])
 
@@ -73,6 +74,9 @@ class Evaluation:
       num_reference: reference samples used.
       coverage: class coverage of the generated samples, when the
         extractor is a classifier; else None.
+      input_conversion: how the generated images were brought to the
+        extractor's input (e.g. "grayscale repeated to RGB; resized 64x64
+        -> 299x299 by the network (its own bilinear)").
     """
 
     fid: float
@@ -82,12 +86,13 @@ class Evaluation:
     num_generated: int
     num_reference: int
     coverage: Optional[coverage_lib.CoverageReport] = None
+    input_conversion: str = "as given"
 
     def as_dict(self):
         """Flat plain-Python dict, ready for a JSON-lines log."""
         result = {key: getattr(self, key) for key in (
             "fid", "kid", "kid_std_error", "extractor", "num_generated",
-            "num_reference")}
+            "num_reference", "input_conversion")}
         if self.coverage is not None:
             result.update(self.coverage.as_dict())
         return result
@@ -133,11 +138,13 @@ def evaluate(generated_images, reference, extractor=None, kid_subsets=100,
       An `Evaluation`.
 
     Raises:
-      ValueError: shape mismatch, NaN images or features, bad ranges.
+      ValueError: shape mismatch, NaN images or features, bad ranges, a
+        set of flat single-colour images.
     """
     reference = _as_reference(reference, extractor)
     generated_images = images_lib.check_images(generated_images,
                                                "generated images")
+    images_lib.check_not_flat(generated_images, "generated images")
     shape = tuple(generated_images.shape[1:])
     if shape != reference.image_shape and not allow_shape_mismatch:
         raise ValueError(
@@ -163,4 +170,6 @@ def evaluate(generated_images, reference, extractor=None, kid_subsets=100,
     return Evaluation(fid=fid, kid=kid, kid_std_error=kid_std_error,
                       extractor=reference.extractor.name,
                       num_generated=len(features),
-                      num_reference=len(reference), coverage=coverage)
+                      num_reference=len(reference), coverage=coverage,
+                      input_conversion=reference.extractor.conversion_note(
+                          shape))

@@ -12,6 +12,8 @@ its outputs. New extractors subclass `FeatureExtractor`, implement
     extractor = get_extractor("my_net")
 """
 
+import warnings
+
 import numpy as np
 
 from tfdcgan.metrics import images as images_lib
@@ -26,16 +28,19 @@ class FeatureExtractor:
 
     Attributes:
       name: short identifier, recorded with results.
-      image_size: `(height, width)` every image is resized to.
+      image_size: `(height, width)` every image is resized to, or None
+        when the model resizes its input itself (`model_resize`).
       channels: 1 or 3; images are converted to this many channels.
       feature_dim: d, the width of the features.
       batch_size: images per forward pass.
+      model_resize: `(height, width)` the model resizes to, if it does.
     """
 
     name = "base"
+    model_resize = None
 
     def __init__(self, image_size, channels, feature_dim, batch_size=100):
-        self.image_size = tuple(image_size)
+        self.image_size = None if image_size is None else tuple(image_size)
         self.channels = channels
         self.feature_dim = feature_dim
         self.batch_size = batch_size
@@ -60,6 +65,11 @@ class FeatureExtractor:
           dict of float64 numpy arrays with `n` rows (see `_forward`).
         """
         images = images_lib.check_images(images, name)
+        if images.shape[-1] != self.channels:
+            warnings.warn(
+                f"{name} have {images.shape[-1]} channel(s); the "
+                f"{self.name!r} features read {self.channels}: "
+                f"{self.conversion_note(images.shape[1:])}.", stacklevel=2)
         parts = []
         for start in range(0, len(images), self.batch_size):
             batch = images_lib.to_model_input(
@@ -69,6 +79,11 @@ class FeatureExtractor:
         return {key: np.concatenate([np.asarray(p[key], np.float64)
                                      for p in parts])
                 for key in parts[0]}
+
+    def conversion_note(self, shape):
+        """How images of shape `(H, W, c)` are brought to the model's input."""
+        return images_lib.conversion_note(shape, self.image_size,
+                                          self.channels, self.model_resize)
 
     def __call__(self, images, name="images"):
         """Features `[n, feature_dim]` of `images` (see `outputs`)."""

@@ -86,16 +86,31 @@ def check_images(images, name="images"):
     return images
 
 
+def check_not_flat(images, name="images"):
+    """Raises when every image of a set (`[n, H, W, c]`) is one flat colour.
+
+    Such a set (a dead generator, a decoding failure) has a well-defined
+    but meaningless FID; it is refused rather than scored.
+    """
+    flat = np.asarray(images).reshape(len(images), -1)
+    if len(images) > 1 and (flat.min(axis=1) == flat.max(axis=1)).all():
+        raise ValueError(
+            f"every one of the {len(images)} {name} is a single flat "
+            f"colour (e.g. value {flat[0, 0]}): a collapsed or dead "
+            "generator? A score of blank images is meaningless.")
+
+
 def to_model_input(images, size, channels):
     """Converts a batch to float32 [-1, 1] of the given size and channels.
 
     Args:
       images: `[b, H, W, c]` array as returned by `check_images`.
-      size: `(height, width)` the model expects.
+      size: `(height, width)` the model expects, or None to keep the size
+        (a model that resizes its input itself).
       channels: 1 or 3, the channel count the model expects.
 
     Returns:
-      float32 `tf.Tensor` `[b, size[0], size[1], channels]` in [-1, 1].
+      float32 `tf.Tensor` `[b, height, width, channels]` in [-1, 1].
     """
     if np.issubdtype(images.dtype, np.integer):
         x = tf.convert_to_tensor(images, tf.float32) / 127.5 - 1.0
@@ -107,7 +122,33 @@ def to_model_input(images, size, channels):
             x = tf.repeat(x, 3, axis=-1)
         else:
             x = tf.image.rgb_to_grayscale(x)
-    if tuple(x.shape[1:3]) != tuple(size):
+    if size is not None and tuple(x.shape[1:3]) != tuple(size):
         shrinking = x.shape[1] > size[0] or x.shape[2] > size[1]
         x = tf.image.resize(x, size, method="bilinear", antialias=shrinking)
     return x
+
+
+def conversion_note(shape, size, channels, model_resize=None):
+    """Says how images of `shape` reach a model, e.g. for a results log.
+
+    Args:
+      shape: `(H, W, c)` of the images.
+      size, channels: as for `to_model_input`.
+      model_resize: `(height, width)` the model itself resizes to, if any.
+
+    Returns:
+      A short sentence; "as given" when nothing changes.
+    """
+    height, width, c = shape
+    steps = []
+    if c != channels:
+        steps.append("grayscale repeated to RGB" if channels == 3
+                     else "RGB to luma (ITU-R 601)")
+    if size is not None and (height, width) != tuple(size):
+        shrinking = height > size[0] or width > size[1]
+        steps.append(f"resized {height}x{width} -> {size[0]}x{size[1]} "
+                     f"(bilinear{', antialiased' if shrinking else ''})")
+    if model_resize is not None and (height, width) != tuple(model_resize):
+        steps.append(f"resized {height}x{width} -> {model_resize[0]}x"
+                     f"{model_resize[1]} by the network (its own bilinear)")
+    return "; ".join(steps) or "as given"
