@@ -202,3 +202,38 @@ def test_tf_train_checkpoint_saves_and_restores_every_variable(tmp_path):
     np.testing.assert_array_equal(fresh.generate(4, seed=0), gan.generate(4, seed=0))
     for a, b in zip(gan.d_optimizer.variables, fresh.d_optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_two_logit_discriminator_trains_saves_reloads_and_exports(tmp_path):
+    gan = tiny_gan(d_head="two_logit")
+    images = random_images(32)
+    assert gan.discriminator(images[:3]).shape == (3, 2)
+    d_before = snapshot(gan.discriminator.trainable_variables)
+    history = gan.fit(images, batch_size=16, epochs=2, verbose=0).history
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert all(changed(d_before, gan.discriminator.trainable_variables))
+    assert 0.0 < history["d_real"][-1] < 1.0 and 0.0 < history["d_fake"][-1] < 1.0
+
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.d_head == "two_logit" and loaded.get_config() == gan.get_config()
+    np.testing.assert_allclose(loaded.discriminator(images[:4], training=False),
+                               gan.discriminator(images[:4], training=False), atol=1e-6)
+    np.testing.assert_array_equal(loaded.generate(8, seed=3), gan.generate(8, seed=3))
+    loaded.fit(images, batch_size=16, verbose=0)  # the reloaded two-logit losses train
+
+    from tfdcgan import export
+    serving = tf.saved_model.load(export.export_saved_model(gan, str(tmp_path / "sm")))
+    z = gan.sample_z(4, seed=5)
+    np.testing.assert_array_equal(
+        serving.signatures["serving_default"](z=z)["images"].numpy(),
+        gan.generate(4, seed=5))
+
+
+def test_a_two_logit_discriminator_takes_only_losses_it_has_a_form_of():
+    gan = tfdcgan.DCGAN(**TINY, d_head="two_logit")
+    with pytest.raises(ValueError, match="least_squares"):
+        gan.compile(loss="least_squares")
+    with pytest.raises(ValueError, match="d_head"):
+        tfdcgan.DCGAN(**TINY, d_head="three_logit")

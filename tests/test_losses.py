@@ -59,3 +59,40 @@ def test_losses_are_per_example_float32_and_stable_for_large_logits():
 def test_unknown_loss_names_the_choices():
     with pytest.raises(ValueError, match="least_squares"):
         losses.get("wasserstein")
+
+
+# Two-logit discriminator outputs, [fake, real], spread over the sigmoid's range.
+TWO_LOGITS = np.random.default_rng(0).normal(0.0, 4.0, (64, 2)).astype(np.float32)
+
+
+def _difference(two_logits):
+    """real - fake: the one logit a two-logit head amounts to, [batch, 1]."""
+    return (two_logits[:, 1] - two_logits[:, 0])[:, None]
+
+
+@pytest.mark.parametrize("name", losses.names("two_logit"))
+def test_two_logit_losses_equal_the_sigmoid_losses_on_the_logit_difference(name):
+    real, fake = TWO_LOGITS[:32], TWO_LOGITS[32:]
+    two, one = losses.get(name, head="two_logit"), losses.get(name)
+    for two_logit, one_logit in zip(two.discriminator(real, fake),
+                                    one.discriminator(_difference(real), _difference(fake))):
+        assert two_logit.dtype == tf.float32 and two_logit.shape == (32,)
+        np.testing.assert_allclose(two_logit, one_logit, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(two.generator(fake), one.generator(_difference(fake)),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_two_logit_losses_are_softmax_cross_entropy_with_real_as_class_1():
+    logits = np.array([[0.0, 0.0], [1.0, 3.0]], np.float32)  # [fake, real]
+    real_loss, fake_loss = losses.two_logit_non_saturating_discriminator_loss(logits, logits)
+    p_real = [0.5, math.exp(3) / (math.exp(1) + math.exp(3))]
+    np.testing.assert_allclose(real_loss, [-math.log(p) for p in p_real], rtol=1e-6)
+    np.testing.assert_allclose(fake_loss, [-math.log(1 - p) for p in p_real], rtol=1e-6)
+    np.testing.assert_allclose(losses.real_probability(logits), p_real, rtol=1e-6)
+    np.testing.assert_allclose(losses.real_probability(_difference(logits)), p_real,
+                               rtol=1e-6)
+
+
+def test_least_squares_has_no_two_logit_form():
+    with pytest.raises(ValueError, match="two_logit"):
+        losses.get("least_squares", head="two_logit")

@@ -47,6 +47,8 @@ def test_every_run_setting_has_a_rule_and_its_default_passes():
      "quality_metric"),
     (dict(dataset="mnist", G_img_sum=True), "G_img_sum"),
     (dict(dataset="mnist", quality_freq=5), "quality_freq"),
+    (dict(d_head="two_logit", loss="least_squares"), "loss"),
+    (dict(model="basic", d_head="two_logit"), "d_head"),
 ])
 def test_run_main_refuses_bad_settings_before_writing_anything(tmp_path, kwargs, named):
     with pytest.raises(rules.SettingError) as error:

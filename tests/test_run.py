@@ -269,3 +269,15 @@ def test_a_file_name_that_is_not_utf8_is_trained_on(tmp_path):
         tmp_path, dataset="scans", data_dir=str(tmp_path / "data"),
         input_fname_pattern="*.png", output_height=16, train=True, epoch=1))
     assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-1")
+
+
+def test_a_two_logit_run_trains_and_test_mode_loads_it(tmp_path):
+    kwargs = settings(tmp_path, dataset="mnist", data_dir=str(tmp_path), train=True,
+                      epoch=1, train_size=16, d_head="two_logit")
+    gan, paths = run.main(**kwargs)
+    assert paths.run_dir.endswith("_two_logit")
+    assert json.load(open(paths.model_json))["config"]["d_head"] == "two_logit"
+    loaded, _ = run.main(**dict(kwargs, train=False, generate=2))
+    assert loaded.d_head == "two_logit" and loaded.run_step == 2
+    for a, b in zip(gan.discriminator.variables, loaded.discriminator.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

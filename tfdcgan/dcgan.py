@@ -31,6 +31,9 @@ class DCGAN(GAN):
         z_dist: str, "uniform_signed", "uniform_unsigned" or "normal".
         g_steps: int, generator updates per discriminator update.
         seed: int or None, seeds the weights and the training noise.
+        d_head: str, "one_logit" (default: one logit and the sigmoid losses)
+            or "two_logit" (two logits, `[fake, real]`, and softmax
+            cross-entropy, as sugyan/tf-dcgan; see `Discriminator`).
 
     Example:
     >>> gan = tfdcgan.DCGAN(output_height=28, c_dim=1)
@@ -42,12 +45,14 @@ class DCGAN(GAN):
 
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  gf_dim=64, df_dim=64, kernel_size=5, y_dim=None, num_layers=None,
-                 z_dist="uniform_signed", g_steps=1, seed=None, **kwargs):
+                 z_dist="uniform_signed", g_steps=1, seed=None, d_head="one_logit",
+                 **kwargs):
         # Before anything is built: a depth that leaves no pixels or networks
         # too large for memory would otherwise fail deep inside Keras.
         rules.check_network(output_height=output_height, output_width=output_width,
                             c_dim=c_dim, z_dim=z_dim, gf_dim=gf_dim, df_dim=df_dim,
-                            kernel_size=kernel_size, y_dim=y_dim, num_layers=num_layers)
+                            kernel_size=kernel_size, y_dim=y_dim, num_layers=num_layers,
+                            d_head=d_head)
         rules.check_dcgan_size(output_height, output_width or output_height, c_dim,
                                z_dim, gf_dim, df_dim, kernel_size, y_dim, num_layers)
         generator = Generator(
@@ -57,7 +62,7 @@ class DCGAN(GAN):
         discriminator = Discriminator(
             input_height=output_height, input_width=output_width, c_dim=c_dim,
             df_dim=df_dim, kernel_size=kernel_size, y_dim=y_dim,
-            num_layers=num_layers, seed=seed, name="discriminator")
+            num_layers=num_layers, seed=seed, head=d_head, name="discriminator")
         super().__init__(generator, discriminator, z_dist=z_dist, g_steps=g_steps,
                          seed=seed, **kwargs)
         self.output_height = output_height
@@ -66,7 +71,7 @@ class DCGAN(GAN):
         self.gf_dim = gf_dim
         self.df_dim = df_dim
         self.kernel_size = kernel_size
-        self.num_layers = generator.num_layers
+        self.num_layers = generator.num_layers  # (d_head: GAN.d_head, from the discriminator)
 
     def get_config(self):
         config = keras.Model.get_config(self)
@@ -83,6 +88,7 @@ class DCGAN(GAN):
             "z_dist": self.z_dist,
             "g_steps": self.g_steps,
             "seed": self.seed,
+            "d_head": self.d_head,
         })
         return config
 

@@ -8,7 +8,8 @@ from tfdcgan.fused_batch_norm import FusedBatchNormalization
 
 @keras.saving.register_keras_serializable(package="tfdcgan")
 class Discriminator(keras.Model):
-    """DCGAN discriminator: images (and optional labels) to one logit each.
+    """DCGAN discriminator: images (and optional labels) to one logit each
+    (or two, `head="two_logit"`).
 
     `num_layers` strided (stride 2) convolutions that double the channels from
     `df_dim`, LeakyReLU(0.2) after each and batch norm on all but the first,
@@ -19,6 +20,13 @@ class Discriminator(keras.Model):
     With `y_dim`, one-hot labels are concatenated as constant feature maps to
     the input of every convolution and to the flattened features before the
     linear layer, as carpedm20/DCGAN-tensorflow does for MNIST.
+
+    With `head="two_logit"` the linear layer gives two logits, `[fake, real]`
+    (a column's index is the label: real = 1, fake = 0), trained with softmax
+    cross-entropy (`tfdcgan.losses.get(name, head="two_logit")`), as
+    sugyan/tf-dcgan's face DCGAN does. The softmax of two logits is the
+    sigmoid of their difference, so this trains the same objective with one
+    weight vector more in the last layer.
 
     Args:
         input_height: int, height of the images.
@@ -32,6 +40,7 @@ class Discriminator(keras.Model):
         momentum: float, batch-norm moving-average momentum.
         epsilon: float, batch-norm epsilon.
         seed: int or None, seed of the weight initialisers.
+        head: str, "one_logit" (default) or "two_logit".
 
     Call arguments:
         images: float tensor `[batch, input_height, input_width, c_dim]` in [-1, 1].
@@ -39,16 +48,17 @@ class Discriminator(keras.Model):
         training: bool, batch norm uses batch statistics when True.
 
     Returns:
-        float32 logits `[batch, 1]` (real = 1, fake = 0).
+        float32 logits `[batch, 1]` (real = 1, fake = 0), or `[batch, 2]`,
+        `[fake, real]`, with `head="two_logit"`.
     """
 
     def __init__(self, input_height=64, input_width=None, c_dim=3, df_dim=64,
                  kernel_size=5, y_dim=None, num_layers=None, momentum=0.9,
-                 epsilon=1e-5, seed=None, **kwargs):
+                 epsilon=1e-5, seed=None, head="one_logit", **kwargs):
         super().__init__(**kwargs)
         rules.check_network(input_height=input_height, input_width=input_width,
                             c_dim=c_dim, df_dim=df_dim, kernel_size=kernel_size,
-                            y_dim=y_dim, num_layers=num_layers)
+                            y_dim=y_dim, num_layers=num_layers, d_head=head)
         input_width = input_width or input_height
         num_layers = num_layers or architecture.default_num_layers(
             input_height, input_width)
@@ -62,6 +72,7 @@ class Discriminator(keras.Model):
         self.momentum = momentum
         self.epsilon = epsilon
         self.seed = seed
+        self.head = head
         self.image_shape = (input_height, input_width, c_dim)
 
         self._sizes = architecture.feature_map_sizes(input_height, input_width, num_layers)
@@ -82,7 +93,7 @@ class Discriminator(keras.Model):
         self.flatten = keras.layers.Flatten()
         # float32 logits keep the losses stable under mixed precision.
         self.logit = keras.layers.Dense(
-            1, dtype="float32",
+            2 if head == "two_logit" else 1, dtype="float32",
             kernel_initializer=architecture.weight_initializer(
                 architecture.layer_seed(seed, 100 + num_layers)),
             name="logit")
@@ -127,7 +138,7 @@ class Discriminator(keras.Model):
         return self.logit(x)
 
     def compute_output_shape(self, images_shape, labels_shape=None):
-        return (images_shape[0], 1)
+        return (images_shape[0], self.logit.units)
 
     def get_config(self):
         config = super().get_config()
@@ -142,5 +153,6 @@ class Discriminator(keras.Model):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
             "seed": self.seed,
+            "head": self.head,
         })
         return config

@@ -29,7 +29,8 @@ class GAN(keras.Model):
         generator: keras.Model mapping z `[batch, z_dim]` (and one-hot labels
             `[batch, y_dim]`) to images `[batch, H, W, C]` in [-1, 1].
         discriminator: keras.Model mapping images (and labels) to logits
-            `[batch, 1]`.
+            `[batch, 1]`, or `[batch, 2]` (`[fake, real]`) when its `head`
+            attribute is "two_logit".
         z_dist: str, the noise distribution: "uniform_signed" (U(-1, 1), as
             carpedm20), "uniform_unsigned" (U(0, 1)) or "normal" (N(0, 1)).
         g_steps: int, generator updates per discriminator update (carpedm20
@@ -38,7 +39,8 @@ class GAN(keras.Model):
 
     Metrics (`fit()` logs and the progress bar): `d_loss` (= `d_loss_real` +
     `d_loss_fake`), `g_loss`, and `d_real` / `d_fake`, the mean of
-    sigmoid(D(x)) and sigmoid(D(G(z))).
+    sigmoid(D(x)) and sigmoid(D(G(z))) (for two logits, the softmax's real
+    column).
     """
 
     def __init__(self, generator, discriminator, z_dist="uniform_signed", g_steps=1,
@@ -79,6 +81,11 @@ class GAN(keras.Model):
         self.built = True
 
     @property
+    def d_head(self):
+        """"one_logit" or "two_logit": what the discriminator ends in."""
+        return getattr(self.discriminator, "head", losses.ONE_LOGIT)
+
+    @property
     def metrics(self):
         return list(self.trackers.values())
 
@@ -89,8 +96,10 @@ class GAN(keras.Model):
         Args:
             d_optimizer, g_optimizer: optimizer instances, names or configs;
                 default `Adam(2e-4, beta_1=0.5)` each (the DCGAN paper's).
-            loss: a name from `tfdcgan.losses.names()` ("non_saturating",
-                "minimax", "least_squares") or a `tfdcgan.losses.GANLoss`.
+            loss: a name from `tfdcgan.losses.names(d_head)` ("non_saturating",
+                "minimax", and for one logit "least_squares") or a
+                `tfdcgan.losses.GANLoss`; the pair for the discriminator's
+                head (one logit or two).
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, `run_eagerly`, ...).
 
@@ -101,7 +110,7 @@ class GAN(keras.Model):
         self.d_optimizer = self._make_optimizer(d_optimizer)
         self.g_optimizer = self._make_optimizer(g_optimizer)
         self.loss = loss
-        self.loss_fn = losses.get(loss)
+        self.loss_fn = losses.get(loss, head=self.d_head)
         # Slots exist from the start, so a checkpoint restores them at once.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -252,8 +261,10 @@ class GAN(keras.Model):
         self.trackers["d_loss"].update_state(
             tf.reduce_mean(real_loss) + tf.reduce_mean(fake_loss))
         self.trackers["g_loss"].update_state(g_loss)
-        self.trackers["d_real"].update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
-        self.trackers["d_fake"].update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
+        self.trackers["d_real"].update_state(
+            tf.reduce_mean(losses.real_probability(real_logits)))
+        self.trackers["d_fake"].update_state(
+            tf.reduce_mean(losses.real_probability(fake_logits)))
         logs = {m.name: m.result() for m in self.metrics}
         if isinstance(tf.distribute.get_strategy(),
                       tf.distribute.MultiWorkerMirroredStrategy):

@@ -9,6 +9,14 @@ change (`DCGAN.compile(loss="least_squares")`):
 Logits are `[batch, 1]` (or `[batch]`); every loss is per example, shape
 `[batch]`, float32, so the caller chooses the reduction (the model averages
 over the global batch, which is what `tf.distribute` needs).
+
+A two-logit discriminator (`Discriminator(head="two_logit")`, after
+sugyan/tf-dcgan) gives `[batch, 2]` logits, `[fake, real]`, so a column's
+index is the label (real = 1, fake = 0), and is trained with softmax
+cross-entropy: `get(name, head="two_logit")` returns the pair of that name
+for such logits. Softmax over two logits is the sigmoid of their
+difference, so each equals the one-logit loss of `real - fake`; only the
+parameterisation differs.
 """
 
 import collections
@@ -16,6 +24,11 @@ import collections
 import tensorflow as tf
 
 GANLoss = collections.namedtuple("GANLoss", ["discriminator", "generator"])
+
+ONE_LOGIT = "one_logit"
+TWO_LOGIT = "two_logit"
+HEADS = (ONE_LOGIT, TWO_LOGIT)
+REAL, FAKE = 1, 0  # labels, and the columns of two logits
 
 
 def _flat(logits):
@@ -53,24 +66,82 @@ def least_squares_generator_loss(fake_logits):
     return 0.5 * tf.square(_flat(fake_logits) - 1.0)
 
 
+def _two_logits(logits):
+    return tf.reshape(tf.cast(logits, tf.float32), [-1, 2])
+
+
+def _softmax_cross_entropy(logits, label):
+    logits = _two_logits(logits)
+    labels = tf.fill(tf.shape(logits)[:1], label)
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def two_logit_non_saturating_discriminator_loss(real_logits, fake_logits):
+    """Softmax cross-entropy of `[fake, real]` logits against the labels
+    real = 1 for `x` and fake = 0 for `G(z)`: -log D(x), -log(1 - D(G(z)))."""
+    return (_softmax_cross_entropy(real_logits, REAL),
+            _softmax_cross_entropy(fake_logits, FAKE))
+
+
+def two_logit_non_saturating_generator_loss(fake_logits):
+    """Softmax cross-entropy of `G(z)` against the label real: -log D(G(z))."""
+    return _softmax_cross_entropy(fake_logits, REAL)
+
+
+def two_logit_minimax_discriminator_loss(real_logits, fake_logits):
+    """Same as the two-logit non-saturating discriminator loss."""
+    return two_logit_non_saturating_discriminator_loss(real_logits, fake_logits)
+
+
+def two_logit_minimax_generator_loss(fake_logits):
+    """log(1 - D(G(z))), minimised: minus the cross-entropy against fake."""
+    return -_softmax_cross_entropy(fake_logits, FAKE)
+
+
+def real_probability(logits):
+    """D's probability that each image is real, float32 `[batch]`: the
+    sigmoid of one logit, the softmax's real column of two."""
+    logits = tf.cast(logits, tf.float32)
+    if logits.shape[-1] == 2:
+        return tf.nn.softmax(logits)[:, REAL]
+    return tf.sigmoid(tf.reshape(logits, [-1]))
+
+
 _LOSSES = {
-    "non_saturating": GANLoss(non_saturating_discriminator_loss,
-                              non_saturating_generator_loss),
-    "minimax": GANLoss(minimax_discriminator_loss, minimax_generator_loss),
-    "least_squares": GANLoss(least_squares_discriminator_loss,
-                             least_squares_generator_loss),
+    ONE_LOGIT: {
+        "non_saturating": GANLoss(non_saturating_discriminator_loss,
+                                  non_saturating_generator_loss),
+        "minimax": GANLoss(minimax_discriminator_loss, minimax_generator_loss),
+        "least_squares": GANLoss(least_squares_discriminator_loss,
+                                 least_squares_generator_loss),
+    },
+    TWO_LOGIT: {
+        "non_saturating": GANLoss(two_logit_non_saturating_discriminator_loss,
+                                  two_logit_non_saturating_generator_loss),
+        "minimax": GANLoss(two_logit_minimax_discriminator_loss,
+                           two_logit_minimax_generator_loss),
+    },
 }
 
 
-def names():
-    """The names `get` accepts."""
-    return sorted(_LOSSES)
+def names(head=ONE_LOGIT):
+    """The names `get` accepts for a discriminator with `head`."""
+    return sorted(_LOSSES[head])
 
 
-def get(name):
-    """The `GANLoss(discriminator, generator)` pair called `name`."""
+def all_names():
+    """Every loss name, whatever the head."""
+    return sorted({name for table in _LOSSES.values() for name in table})
+
+
+def get(name, head=ONE_LOGIT):
+    """The `GANLoss(discriminator, generator)` pair called `name`, for the
+    logits of a discriminator with `head` ("one_logit" or "two_logit")."""
     if isinstance(name, GANLoss):
         return name
-    if name not in _LOSSES:
-        raise ValueError(f"Unknown loss {name!r}; expected one of {names()}.")
-    return _LOSSES[name]
+    if head not in _LOSSES:
+        raise ValueError(f"Unknown discriminator head {head!r}; expected one of {HEADS}.")
+    if name not in _LOSSES[head]:
+        raise ValueError(f"Unknown loss {name!r} for a {head} discriminator; expected "
+                         f"one of {names(head)}.")
+    return _LOSSES[head][name]

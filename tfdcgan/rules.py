@@ -176,7 +176,12 @@ def _fmt(number):
 
 def _loss_names():
     from tfdcgan import losses
-    return tuple(losses.names())
+    return tuple(losses.all_names())
+
+
+def _d_heads():
+    from tfdcgan import losses
+    return losses.HEADS
 
 
 def _quality_metrics():
@@ -240,6 +245,7 @@ RULES = {
     "quality_metric": Rule("choice", choices=_quality_metrics),
     "quality_samples": _int(2),
     "small_images": Rule("choice", choices=SMALL_IMAGE_POLICIES),
+    "d_head": Rule("choice", choices=_d_heads),
 }
 
 # Where a model's argument allows other values than the run setting of the
@@ -363,6 +369,16 @@ def check_dcgan_size(height, width, c_dim, z_dim, gf_dim, df_dim, kernel_size,
 def check_combination(config):
     """The rules between settings, on a resolved `RunConfig`."""
     c = config
+    from tfdcgan import losses
+
+    if c.loss not in losses.names(c.d_head):
+        raise SettingError("loss", c.loss, (
+            f"must be one of {', '.join(losses.names(c.d_head))} with "
+            f"d_head={c.d_head}"))
+    if c.d_head != losses.ONE_LOGIT and c.model != "dcgan":
+        raise SettingError("d_head", c.d_head, (
+            f"only model=dcgan has a {c.d_head} discriminator; the basic model's "
+            f"is one_logit"))
     if max(c.output_height, c.output_width) < 2:
         raise SettingError("output_height", c.output_height,
                            "images need at least 2 pixels on their larger side")

@@ -336,7 +336,8 @@ def model_kwargs(config, c_dim, seed):
         z_dist=config.z_dist, g_steps=config.g_steps, seed=seed)
     if config.model != "basic":
         kwargs.update(gf_dim=config.gf_dim, df_dim=config.df_dim,
-                      kernel_size=config.kernel_size, num_layers=config.num_layers)
+                      kernel_size=config.kernel_size, num_layers=config.num_layers,
+                      d_head=config.d_head)
     return kwargs
 
 

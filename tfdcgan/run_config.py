@@ -55,6 +55,7 @@ class RunConfig:
     c_dim: int = None
     y_dim: int = None  # None: 10 for mnist, none otherwise; 0: none
     num_layers: int = None
+    d_head: str = "one_logit"
     # The data.
     small_images: str = "error"  # with crop: "error", "skip" or "upscale"
     # Outputs.
@@ -155,7 +156,7 @@ _ABBREVIATIONS = {
     "gf_dim": "gf", "df_dim": "df", "kernel_size": "k", "learning_rate": "lr",
     "g_steps": "g", "train_size": "n", "num_layers": "layers", "c_dim": "c",
     "y_dim": "y", "input_fname_pattern": "files", "mixed_precision": "",
-    "z_dist": "", "loss": "", "model": "",
+    "z_dist": "", "loss": "", "model": "", "d_head": "",
 }
 
 

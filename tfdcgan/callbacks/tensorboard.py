@@ -2,7 +2,7 @@
 
 import tensorflow as tf
 
-from tfdcgan import visualize
+from tfdcgan import losses, visualize
 from tfdcgan.callbacks.steps import StepCallback
 
 
@@ -12,7 +12,7 @@ class TensorBoardSummaries(StepCallback):
     * every `every` steps, each metric's value at that step (`d_loss`,
       `g_loss`, `d_loss_real`, `d_loss_fake`, `d_real`, `d_fake`);
     * every `histogram_freq` steps, histograms `D(x)` and `D(G(z))` of the
-      discriminator's sigmoid output (inference mode) on a fixed batch of
+      discriminator's probability of real (its sigmoid output) (inference mode) on a fixed batch of
       real images and on `G(z)` for the fixed sample z;
     * with `images=True` (carpedm20's `G_img_sum`), the grid of `G(z)` then too.
 
@@ -78,8 +78,7 @@ class TensorBoardSummaries(StepCallback):
     def _d(self, images, labels):
         gan = self.model
         labels = None if labels is None else gan.one_hot(labels)
-        return tf.sigmoid(tf.cast(gan.discriminator(images, labels, training=False),
-                                  tf.float32))
+        return losses.real_probability(gan.discriminator(images, labels, training=False))
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
