@@ -66,7 +66,7 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_integer("c_dim", None, "Image channels, 1 or 3; None: from the data (1 for mnist) [None]", **fv)
     flags.DEFINE_integer("y_dim", None, "Label classes to condition D and G on; None: 10 for mnist (as carpedm20), none otherwise; 0: none [None]", **fv)
     flags.DEFINE_string("d_head", "one_logit", "What the discriminator ends in: one_logit (a sigmoid logit, as the paper) or two_logit (two logits, [fake, real], trained with softmax cross-entropy, as sugyan/tf-dcgan); two_logit takes --loss non_saturating or minimax [one_logit]", **fv)
-    flags.DEFINE_integer("num_layers", None, "Stride-2 layers per network; None: from the image size (28: 2, 64: 4) [None]", **fv)
+    flags.DEFINE_integer("num_layers", None, "Stride-2 layers per network; None: from the image size (28: 3, 64: 4) [None]", **fv)
 
     # The data.
     flags.DEFINE_string("small_images", "error", "With --crop, images smaller than the crop: error (stop, naming the first), skip (leave them out, counted in the log) or upscale (scale them up, keeping aspect, until the crop fits) [error]", **fv)

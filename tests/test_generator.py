@@ -39,7 +39,7 @@ def test_labels_change_the_image():
 
 
 @pytest.mark.parametrize("size,layers,base", [
-    (28, 2, 7), (32, 3, 4), (64, 4, 4), (96, 4, 6), (108, 4, 7), (128, 5, 4)])
+    (28, 3, 4), (32, 3, 4), (64, 4, 4), (96, 4, 6), (108, 5, 4), (128, 5, 4)])
 def test_depth_follows_the_image_size(size, layers, base):
     generator = tfdcgan.Generator(output_height=size, c_dim=1, **TINY)
     assert generator.num_layers == layers

@@ -22,7 +22,7 @@ class Generator(keras.Model):
     norm's offset makes it redundant), and an odd target size is reached by
     cropping the last row/column of the doubled map rather than by an explicit
     `output_shape`. The depth defaults to `architecture.default_num_layers`,
-    so 28x28 starts from 7x7 maps instead of 2x2.
+    so 28x28 starts from 4x4 maps (3 layers) instead of 2x2.
 
     With `y_dim`, one-hot labels are concatenated to z and, as constant
     feature maps, to the input of every transposed convolution.
