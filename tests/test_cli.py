@@ -275,6 +275,9 @@ BAD_VALUES = [
     ("num_layers", ["--num_layers", "0"]),
     ("num_layers", ["--num_layers", "40"]),  # no pixels left at 28x28
     ("small_images", ["--dataset", "faces", "--crop", "--small_images", "pad"]),
+    ("init_generator", ["--init_generator", "nowhere.weights.h5"]),
+    ("init_discriminator", ["--init_discriminator", "a_file"]),  # not a weights file
+    ("save_weights_per_epoch", ["--save_weights_per_epoch", "--notrain"]),
     ("visualize_option", ["--visualize_option", "7"]),
     ("generate", ["--generate", "-5"]),
     ("strategy", ["--strategy", "tpu"]),

@@ -49,6 +49,9 @@ def test_every_run_setting_has_a_rule_and_its_default_passes():
     (dict(dataset="mnist", quality_freq=5), "quality_freq"),
     (dict(d_head="two_logit", loss="least_squares"), "loss"),
     (dict(model="basic", d_head="two_logit"), "d_head"),
+    (dict(dataset="mnist", train=True, init_generator="nowhere.weights.h5"), "init_generator"),
+    (dict(dataset="mnist", train=True, init_discriminator="netD_5.pth"), "init_discriminator"),
+    (dict(dataset="mnist", save_weights_per_epoch=True), "save_weights_per_epoch"),
 ])
 def test_run_main_refuses_bad_settings_before_writing_anything(tmp_path, kwargs, named):
     with pytest.raises(rules.SettingError) as error:
@@ -128,8 +131,8 @@ def test_every_flag_refuses_what_its_rule_refuses_while_parsing():
     checked = 0
     for name in run.RunConfig.names():
         kind = rules.RULES[name].kind
-        if kind == "bool":
-            continue  # absl parses only true/false
+        if kind in ("bool", "file"):
+            continue  # absl parses only true/false; a missing file is check_paths's
         value = REFUSED_CHOICE.get(name, "nonsense") if kind == "choice" else REFUSED[kind]
         with pytest.raises(absl_flags.IllegalFlagValueError, match=f"--{name}="):
             _fresh_flags()(["main.py", f"--{name}={value}"])

@@ -281,3 +281,86 @@ def test_a_two_logit_run_trains_and_test_mode_loads_it(tmp_path):
     assert loaded.d_head == "two_logit" and loaded.run_step == 2
     for a, b in zip(gan.discriminator.variables, loaded.discriminator.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.fixture(scope="module")
+def scans_run(tmp_path_factory):
+    """Two epochs on 16 grey 96x96 scans at 32x32, keeping each epoch's
+    weights and a sample grid per epoch, as the PyTorch DCGAN scripts do."""
+    tmp = tmp_path_factory.mktemp("scans")
+    _grey_pngs(tmp / "data" / "scans", [f"{i:02d}" for i in range(16)], size=96)
+    kwargs = settings(tmp, dataset="scans", data_dir=str(tmp / "data"),
+                      input_fname_pattern="*.png", output_height=32, train=True, epoch=2,
+                      sample_freq=0, save_weights_per_epoch=True)
+    gan, paths = run.main(**kwargs)
+    return tmp, gan, paths, kwargs
+
+
+def test_weights_and_sample_grids_are_written_at_every_epoch_end(scans_run):
+    _, gan, paths, _ = scans_run
+    assert sorted(os.listdir(os.path.join(paths.run_dir, "weights"))) == [
+        f"{network}_{epoch:03d}.weights.h5"
+        for network in ("discriminator", "generator") for epoch in (1, 2)]
+    assert sorted(f for f in os.listdir(paths.sample_dir) if f.endswith(".png")) == [
+        "train_epoch_001.png", "train_epoch_002.png"]
+    # Loadable into a generator built from the run's model.json: the last
+    # epoch's file holds the trained generator.
+    generator = keras.saving.deserialize_keras_object(
+        json.load(open(paths.model_json))).generator
+    generator.load_weights(os.path.join(paths.run_dir, "weights", "generator_002.weights.h5"))
+    z = gan.sample_z(4, seed=0)
+    np.testing.assert_array_equal(generator(z, training=False),
+                                  gan.generator(z, training=False))
+    assert json.load(open(paths.init_json)) == {"generator": None, "discriminator": None}
+
+
+def test_a_new_run_starts_from_an_epoch_s_weights_and_records_them(scans_run):
+    tmp, _, paths, kwargs = scans_run
+    weights = {name: os.path.join(paths.run_dir, "weights", f"{name}_001.weights.h5")
+               for name in ("generator", "discriminator")}
+    # A learning rate so small that one step leaves the kernels where they started.
+    gan, new_paths = run.main(**dict(
+        kwargs, out_name="from_epoch_1", epoch=1, learning_rate=1e-12,
+        save_weights_per_epoch=False, init_generator=weights["generator"],
+        init_discriminator=weights["discriminator"]))
+    assert json.load(open(new_paths.init_json)) == weights
+    for name, network in (("generator", gan.generator), ("discriminator", gan.discriminator)):
+        reference = keras.saving.deserialize_keras_object(
+            json.load(open(paths.model_json))).get_layer(name)
+        reference.load_weights(weights[name])
+        for a, b in zip(network.trainable_variables, reference.trainable_variables):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6, err_msg=a.path)
+
+
+def test_weights_of_another_shape_are_refused_naming_both_shapes_before_writing(scans_run):
+    tmp, _, paths, kwargs = scans_run
+    generator = os.path.join(paths.run_dir, "weights", "generator_001.weights.h5")
+    with pytest.raises(run.RunError) as error:
+        run.main(**dict(kwargs, out_name="wider", gf_dim=8, init_generator=generator))
+    message = str(error.value)
+    # The projection's kernel: z_dim x (smallest map x channels), 4 or 8 wide.
+    saved = tuple(gan_shape(paths, "generator/project/kernel"))
+    wanted = (saved[0], saved[1] * 2)
+    assert message.startswith(f"init_generator={generator!r}")
+    assert str(saved) in message and str(wanted) in message
+    assert not os.path.exists(os.path.join(kwargs["out_dir"], "wider"))
+
+
+def gan_shape(paths, variable_path):
+    gan = keras.saving.deserialize_keras_object(json.load(open(paths.model_json)))
+    return next(v.shape for v in gan.variables if v.path.endswith(variable_path))
+
+
+def test_a_whole_saved_dcgan_gives_its_networks_weights(scans_run, tmp_path):
+    _, gan, paths, kwargs = scans_run
+    whole = str(tmp_path / "whole.keras")
+    gan.save(whole)
+    config = run.resolve(run.RunConfig(**dict(kwargs, out_name="x", init_generator=whole,
+                                              init_discriminator=whole)))
+    fresh = run.build_gan(config, c_dim=1, seed=7)
+    assert run.init_weights(config, fresh) == {"init_generator": whole,
+                                               "init_discriminator": whole}
+    for network in ("generator", "discriminator"):
+        mine, theirs = getattr(fresh, network), getattr(gan, network)
+        for a, b in zip(mine.variables, theirs.variables):
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)

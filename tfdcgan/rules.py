@@ -17,7 +17,8 @@ Three kinds of rule:
 * `check_combination`: settings that cannot work together (a depth that
   leaves no pixels, networks too large to build, a conditional model on
   unlabelled data, training-only settings without `train`, ...).
-* `check_paths`: folders that are files, weight files that are missing.
+* `check_paths`: folders that are files, weight files that are missing or
+  of another kind.
 
 Rules that need the files themselves (a crop larger than every image, a
 batch larger than the data, `train_size` included) are checked by
@@ -51,7 +52,8 @@ MAX_WEIGHTS = 10**9
 
 # Settings that only act while training: set without `train` they are
 # refused rather than silently ignored.
-TRAINING_ONLY = ("G_img_sum", "quality_freq")
+TRAINING_ONLY = ("G_img_sum", "quality_freq", "init_generator", "init_discriminator",
+                 "save_weights_per_epoch")
 
 
 class SettingError(ValueError):
@@ -246,6 +248,9 @@ RULES = {
     "quality_samples": _int(2),
     "small_images": Rule("choice", choices=SMALL_IMAGE_POLICIES),
     "d_head": Rule("choice", choices=_d_heads),
+    "init_generator": Rule("file"),
+    "init_discriminator": Rule("file"),
+    "save_weights_per_epoch": _BOOL,
 }
 
 # Where a model's argument allows other values than the run setting of the
@@ -418,3 +423,13 @@ def check_paths(config):
     data_dir = os.path.expanduser(config.data_dir)
     if os.path.exists(data_dir) and not os.path.isdir(data_dir):
         raise SettingError("data_dir", config.data_dir, "is a file; must be a folder")
+    from tfdcgan import weights
+
+    for name in ("init_generator", "init_discriminator"):
+        path = getattr(config, name)
+        if path and not path.endswith(weights.SUFFIXES):
+            raise SettingError(name, path, (
+                f"must be a {' or '.join(weights.SUFFIXES)} file (a network's "
+                f"weights, or a whole saved DCGAN)"))
+        if path and not os.path.isfile(os.path.expanduser(path)):
+            raise SettingError(name, path, "no such file")

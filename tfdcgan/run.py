@@ -13,13 +13,18 @@ The run directory, `out_dir/out_name`, holds:
     model.json      the model's Keras config, written once (test mode builds
                     the model from it, and a resumed run must match it)
     checkpoint/     ckpt-{step}.index / .data-*, and the `checkpoint` index
-    samples/        train_{step:08d}.png every sample_freq steps, and the
-                    files of --visualize
+    samples/        train_{step:08d}.png every sample_freq steps (with
+                    sample_freq 0, train_epoch_{epoch:03d}.png at every
+                    epoch end), and the files of --visualize
     stats.jsonl     every step's metrics, one JSON object a line
     losses.png      D and G loss curves, redrawn every sample_freq steps
     training.gif    the sample grids, animated, at the end of training
     generated/      --generate N: 000000.png, 000001.png, ...
     export/         --export: saved_model/; --freeze: generator.tflite
+    weights/        --save_weights_per_epoch: generator_{epoch:03d}.weights.h5
+                    and discriminator_{epoch:03d}.weights.h5 every epoch
+    init_weights.json  where a new run's weights came from (--init_generator,
+                    --init_discriminator; null: random), written once
     quality.jsonl   --quality_freq N: the sample scores, one JSON object a line
     checkpoint_best/  --quality_freq N: the best-scoring model (a checkpoint
                     like checkpoint/'s) and best.json, its score and step
@@ -140,10 +145,11 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
             c_dim = info.c_dim
         else:
             c_dim = stored["config"]["c_dim"]
+        gan = build_gan(config, c_dim, seed)
+        init = init_weights(config, gan)  # (before anything is written: shapes checked)
         for d in (paths.run_dir, paths.checkpoint_dir, paths.sample_dir):
             os.makedirs(d, exist_ok=True)
         _write_json(paths.flags_json, dict(dataclasses.asdict(config), seed=seed))
-        gan = build_gan(config, c_dim, seed)
         _check_or_write_model(gan, stored, paths)
         sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
         ckpt = cb.RunCheckpoint(paths.checkpoint_dir, gan, sample_z, config.max_to_keep)
@@ -152,8 +158,16 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
         if restored:
             logger.info("Resuming %s: step %d, epoch %d, %d batches into it.",
                         restored, step, start_epoch + 1, skip)
+            if init:
+                logger.info("(%s start new runs only; this one resumes its checkpoint.)",
+                            " and ".join(f"--{name}" for name in init))
         else:
-            logger.info("Starting a new run (seed %d).", seed)
+            logger.info("Starting a new run (seed %d)%s.", seed, "".join(
+                f"; {name.split('_')[1]} weights from {path}" for name, path in init.items()))
+            if not os.path.exists(paths.init_json):
+                _write_json(paths.init_json, {name.split("_")[1]: init.get(name)
+                                              for name in ("init_generator",
+                                                           "init_discriminator")})
         if start_epoch < config.epoch and (data is None or start_epoch != 0):
             data, info = load_data(config, seed, start_epoch, quiet=data is not None)
         if info is not None:
@@ -192,7 +206,7 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
                 f"{int(ckpt.step.numpy())}; the checkpoint {ckpt.latest} holds it. "
                 f"Run the same command to resume:\n  {command}", stop.received)
         final_step = int(ckpt.step.numpy())
-        if final_step and not os.path.exists(samples.path(final_step)):
+        if final_step and samples.every and not os.path.exists(samples.path(final_step)):
             samples.set_model(gan)
             samples.write(final_step)
         if curves.history:
@@ -210,8 +224,9 @@ def training_callbacks(config, paths, gan, ckpt, seed, info):
     nothing is saved after a NaN), `SampleGrid`, `LossCurves`,
     `TensorBoardSummaries`, then `Checkpointer` (a step's outputs are
     written before its checkpoint, so a process killed in between has none
-    the checkpoint lacks), with `--quality_freq` the `SampleQuality`, and
-    last the `RunProgbar`. (More go before the progress bar.)"""
+    the checkpoint lacks), with `--quality_freq` the `SampleQuality`, with
+    `--save_weights_per_epoch` the `EpochWeights`, and last the
+    `RunProgbar`. (More go before the progress bar.)"""
     step = int(ckpt.step.numpy())
     labels = np.arange(config.batch_size) % gan.y_dim if gan.y_dim else None
     guard = cb.NaNGuard(step, last_checkpoint=lambda: ckpt.latest)
@@ -228,7 +243,32 @@ def training_callbacks(config, paths, gan, ckpt, seed, info):
     steps_per_epoch = info.steps_per_epoch if info else 0
     progbar = cb.RunProgbar(config.epoch, steps_per_epoch)
     quality = [quality_callback(config, paths, seed, step)] if config.quality_freq else []
-    return [guard, samples, curves, tensorboard, checkpointer] + quality + [progbar]
+    weights = [cb.EpochWeights(paths.weights_dir)] if config.save_weights_per_epoch else []
+    return [guard, samples, curves, tensorboard, checkpointer] + quality + weights + [progbar]
+
+
+def init_weights(config, gan):
+    """Loads `init_generator` / `init_discriminator` into `gan`'s networks;
+    returns `{setting: absolute path}` of those given.
+
+    Raises:
+        RunError: a file's weights do not fit (the message names the shapes).
+    """
+    from tfdcgan import weights
+
+    loaded = {}
+    for name, network in (("init_generator", gan.generator),
+                          ("init_discriminator", gan.discriminator)):
+        path = getattr(config, name)
+        if not path:
+            continue
+        path = os.path.abspath(os.path.expanduser(path))
+        try:
+            weights.load_weights(network, path, name)
+        except ValueError as error:
+            raise RunError(str(error)) from error
+        loaded[name] = path
+    return loaded
 
 
 def quality_callback(config, paths, seed, step):

@@ -70,6 +70,10 @@ class RunConfig:
     quality_freq: int = 0
     quality_metric: str = "fid"
     quality_samples: int = 10000
+    # Weight files, as the PyTorch DCGAN scripts keep them.
+    init_generator: str = ""
+    init_discriminator: str = ""
+    save_weights_per_epoch: bool = False
 
     @classmethod
     def names(cls):
@@ -83,7 +87,7 @@ NOT_IN_NAME = {
     "train", "visualize", "export", "freeze", "max_to_keep", "sample_freq",
     "ckpt_freq", "G_img_sum", "logs_dir", "visualize_option", "generate",
     "strategy", "deterministic", "quality_freq", "quality_metric", "quality_samples",
-    "small_images",
+    "small_images", "init_generator", "init_discriminator", "save_weights_per_epoch",
 }
 
 
@@ -101,6 +105,8 @@ class RunPaths:
     generated_dir: str
     saved_model: str
     tflite: str
+    weights_dir: str
+    init_json: str
 
 
 def resolve(config):
@@ -190,6 +196,8 @@ def run_paths(config):
         generated_dir=os.path.join(run_dir, "generated"),
         saved_model=os.path.join(export_dir, "saved_model"),
         tflite=os.path.join(export_dir, "generator.tflite"),
+        weights_dir=os.path.join(run_dir, "weights"),
+        init_json=os.path.join(run_dir, "init_weights.json"),
     )
 
 

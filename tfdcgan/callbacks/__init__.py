@@ -9,6 +9,7 @@
     Checkpointer          save every N steps and at epoch ends
     StopOnSignal          Ctrl-C / SIGTERM: stop cleanly after this step
     RunProgbar            the Keras progress bar, numbered for the whole run
+    EpochWeights          weights/generator_{epoch:03d}.weights.h5 (and D's)
 
 Each counts steps across `fit()` calls (`StepCallback`), so a run that
 resumes at step N passes `initial_step=N` and continues where it stopped.
@@ -23,3 +24,4 @@ from tfdcgan.callbacks.progbar import RunProgbar
 from tfdcgan.callbacks.samples import SampleGrid
 from tfdcgan.callbacks.steps import StepCallback
 from tfdcgan.callbacks.tensorboard import TensorBoardSummaries
+from tfdcgan.callbacks.weights import EpochWeights
