@@ -1,5 +1,7 @@
-"""The folder where metrics keep what they build once (classifiers, weights)."""
+"""The folder where metrics keep what they build once (classifiers, weights),
+and the checksums that tell a complete file from a broken one."""
 
+import hashlib
 import os
 
 
@@ -10,3 +12,12 @@ def default_cache_dir():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
         os.path.expanduser("~"), ".cache")
     return os.path.join(base, "tfdcgan")
+
+
+def file_digest(path, algorithm):
+    """Hex digest of a file's bytes, e.g. `file_digest(path, "sha1")`."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

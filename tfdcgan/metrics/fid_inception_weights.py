@@ -25,7 +25,6 @@ user installed. Check the terms yourself before redistributing the
 converted file.
 """
 
-import hashlib
 import importlib.util
 import os
 import tempfile
@@ -67,14 +66,6 @@ def torchscript_path():
         if os.path.isfile(path):
             return path
     return None
-
-
-def _sha1(path):
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def folded_conv_weights(state_dict):
@@ -139,7 +130,7 @@ def convert(source_path, destination):
       MissingWeightsError: wrong file (SHA-1) or no PyTorch.
       ValueError: the file's layers do not match the Keras network.
     """
-    digest = _sha1(source_path)
+    digest = cache.file_digest(source_path, "sha1")
     if digest != SOURCE_SHA1:
         raise MissingWeightsError(
             f"{source_path} has SHA-1 {digest}, not {SOURCE_SHA1} (the "

@@ -10,12 +10,12 @@ so an offline machine gets a prompt `MissingWeightsError` that says where
 to put the file instead of a hanging or obscure network failure.
 """
 
-import hashlib
 import os
 import socket
 
 import keras
 
+from tfdcgan.metrics import cache
 from tfdcgan.metrics import extractors
 
 WEIGHTS_FILENAME = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -56,14 +56,6 @@ def inception_weights_path():
         if os.path.isfile(path):
             return path
     return None
-
-
-def _md5(path):
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _missing_message(reason):
@@ -112,7 +104,7 @@ def resolve_weights(weights_path=None, allow_download=False,
                 f"weights_path {weights_path!r} does not exist."))
         return weights_path
     path = inception_weights_path()
-    if path is not None and _md5(path) == WEIGHTS_MD5:
+    if path is not None and cache.file_digest(path, "md5") == WEIGHTS_MD5:
         return path
     if allow_download:
         return _download(download_timeout)
