@@ -23,7 +23,8 @@ machine falls on all rows alike. tfdcgan rows run `main.py` in a
 subprocess (their time includes its start-up, as a user's does) and resume
 from their run directory; the torch row saves its state after each turn.
 A killed benchmark rerun with the same options resumes: finished scores are
-kept in `<work-dir>/results.json`, trained models in `<work-dir>`.
+kept in `<work-dir>/<configuration>/results.json`, trained models beside
+it (a run with another batch, data size or sample count starts afresh).
 
 Each score: `--samples` generated faces (`main.py --generate`, seeded; the
 torch row the same count from a seeded z) against the statistics of all
@@ -205,6 +206,10 @@ def parse_args(argv=None):
         raise BenchmarkError("the torch row needs PyTorch (pip install torch), or "
                              "leave it out with --rows cli lib.")
     args.steps = sorted(set(args.steps))
+    # Models and scores of one configuration only: a run with another batch,
+    # data size or sample count never resumes or reuses them.
+    args.state_dir = os.path.join(
+        args.work_dir, f"b{args.batch_size}_n{args.train_size or 'all'}_x{args.samples}")
     return args
 
 
@@ -252,9 +257,9 @@ def _cli(args, row, seed, *extra):
     command = [sys.executable, os.path.join(REPO, "main.py"), "--dataset", "celebA",
                "--data_dir", args.data_dir, "--input_height", str(CROP), "--crop",
                "--seed", str(seed), "--batch_size", str(args.batch_size),
-               "--out_dir", os.path.join(args.work_dir, "runs"),
+               "--out_dir", os.path.join(args.state_dir, "runs"),
                "--out_name", f"{row}_s{seed}",
-               "--logs_dir", os.path.join(args.work_dir, "logs")]
+               "--logs_dir", os.path.join(args.state_dir, "logs")]
     if args.train_size:
         command += ["--train_size", str(args.train_size)]
     command += ROW_FLAGS[row] + list(extra)
@@ -270,7 +275,7 @@ def train_cli(args, row, seed, epochs):
 
 
 def sample_cli(args, row, seed):
-    run_dir = os.path.join(args.work_dir, "runs", f"{row}_s{seed}")
+    run_dir = os.path.join(args.state_dir, "runs", f"{row}_s{seed}")
     generated = os.path.join(run_dir, "generated")
     shutil.rmtree(generated, ignore_errors=True)
     _cli(args, row, seed, "--generate", str(args.samples))
@@ -291,7 +296,7 @@ class TorchDCGAN:
         torch.set_num_threads(len(os.sched_getaffinity(0)))
         self.torch, self.seed, self.batch_size = torch, seed, args.batch_size
         self.faces = torch.from_numpy(faces).permute(0, 3, 1, 2)
-        self.path = os.path.join(args.work_dir, f"torch_s{seed}.pt")
+        self.path = os.path.join(args.state_dir, f"torch_s{seed}.pt")
         spec = Spec("pytorch64", 64, 3, 4, batch_size=args.batch_size)
         torch.manual_seed(seed)
         self.netG, self.netD = _torch_generator(nn, spec), _torch_discriminator(nn, spec)
@@ -380,8 +385,8 @@ def run(args, log=print):
     import keras
     from tfdcgan import metrics, visualize
 
-    os.makedirs(args.work_dir, exist_ok=True)
-    results_path = os.path.join(args.work_dir, "results.json")
+    os.makedirs(args.state_dir, exist_ok=True)
+    results_path = os.path.join(args.state_dir, "results.json")
     done = _load_results(results_path)
     faces = training_faces(args)
     steps_per_epoch = len(faces) // args.batch_size

@@ -138,7 +138,7 @@ def test_celeba_tiny_run(tmp_path, capsys):
     for row in ("real (training faces)", "command-line defaults", "library defaults",
                 "PyTorch DCGAN"):
         assert row in out
-    results = json.loads((tmp_path / "work" / "results.json").read_text())
+    results = json.loads((tmp_path / "work" / "b16_n128_x36" / "results.json").read_text())
     assert sorted(results) == ["cli/s0/8", "lib/s0/8", "real", "torch/s0/8"]
     for key in ("cli/s0/8", "lib/s0/8", "torch/s0/8"):
         assert results[key]["fid"] > results["real"]["fid"] > 0
