@@ -311,7 +311,7 @@ def test_weights_and_sample_grids_are_written_at_every_epoch_end(scans_run):
     z = gan.sample_z(4, seed=0)
     np.testing.assert_array_equal(generator(z, training=False),
                                   gan.generator(z, training=False))
-    assert json.load(open(paths.init_json)) == {"generator": None, "discriminator": None}
+    assert not os.path.exists(paths.init_json)  # random weights: nothing to record
 
 
 def test_a_new_run_starts_from_an_epoch_s_weights_and_records_them(scans_run):

@@ -23,7 +23,7 @@ The run directory, `out_dir/out_name`, holds:
     export/         --export: saved_model/; --freeze: generator.tflite
     weights/        --save_weights_per_epoch: generator_{epoch:03d}.weights.h5
                     and discriminator_{epoch:03d}.weights.h5 every epoch
-    init_weights.json  where a new run's weights came from (--init_generator,
+    init_weights.json  a run started from weight files: which (--init_generator,
                     --init_discriminator; null: random), written once
     quality.jsonl   --quality_freq N: the sample scores, one JSON object a line
     checkpoint_best/  --quality_freq N: the best-scoring model (a checkpoint
@@ -164,7 +164,7 @@ def train(config, paths=None, command="python main.py --train", callbacks=()):
         else:
             logger.info("Starting a new run (seed %d)%s.", seed, "".join(
                 f"; {name.split('_')[1]} weights from {path}" for name, path in init.items()))
-            if not os.path.exists(paths.init_json):
+            if init and not os.path.exists(paths.init_json):
                 _write_json(paths.init_json, {name.split("_")[1]: init.get(name)
                                               for name in ("init_generator",
                                                            "init_discriminator")})
