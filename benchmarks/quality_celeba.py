@@ -51,6 +51,11 @@ import warnings
 import numpy as np
 from scipy import ndimage
 
+# PyTorch's OpenMP threads otherwise spin while waiting, which on a shared
+# 2-core machine made its step 2-3x slower (see RESULTS.md); set before
+# torch is first imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
 DEFAULT_GRIDS = os.path.join(REPO, "benchmarks", "results")
