@@ -237,3 +237,69 @@ def test_a_two_logit_discriminator_takes_only_losses_it_has_a_form_of():
         gan.compile(loss="least_squares")
     with pytest.raises(ValueError, match="d_head"):
         tfdcgan.DCGAN(**TINY, d_head="three_logit")
+
+
+# What Keras sees of the two optimizers, and what a save keeps of compile().
+
+def test_model_optimizer_is_the_two_optimizers_not_an_idle_one(tmp_path):
+    gan = tiny_gan()
+    assert isinstance(gan.optimizer, tfdcgan.GANOptimizers)
+    assert gan.optimizer.optimizers == [gan.d_optimizer, gan.g_optimizer]
+    assert [o.name for o in gan.optimizer.optimizers] == ["d_optimizer", "g_optimizer"]
+    gan.fit(random_images(32), batch_size=16, epochs=1, verbose=0, callbacks=[
+        keras.callbacks.TensorBoard(str(tmp_path / "logs"))])
+    assert gan.optimizer.iterations.numpy() == gan.step == 2
+    tags = set()
+    for path in (tmp_path / "logs").rglob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            tags.update(value.tag for value in event.summary.value)
+    assert {"epoch_learning_rate_d_optimizer", "epoch_learning_rate_g_optimizer"} <= tags
+    assert "epoch_learning_rate" not in tags  # (no stray RMSprop's 0.001)
+
+
+def test_learning_rate_callbacks_act_on_both_optimizers_keeping_their_ratio():
+    gan = tfdcgan.DCGAN(**{**TINY, "seed": 1})
+    gan.compile(d_optimizer=keras.optimizers.Adam(4e-4), g_optimizer=keras.optimizers.Adam(1e-4))
+    scheduler = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2)
+    gan.fit(random_images(32), batch_size=16, epochs=2, verbose=0, callbacks=[scheduler])
+    np.testing.assert_allclose(float(gan.d_optimizer.learning_rate), 1e-4, rtol=1e-6)
+    np.testing.assert_allclose(float(gan.g_optimizer.learning_rate), 2.5e-5, rtol=1e-6)
+    plateau = keras.callbacks.ReduceLROnPlateau("d_loss", mode="max", factor=0.5, patience=0,
+                                                min_delta=1e9)
+    # (the first epoch sets the best; the second cannot beat it by min_delta)
+    gan.fit(random_images(32), batch_size=16, epochs=2, verbose=0, callbacks=[plateau])
+    np.testing.assert_allclose(float(gan.d_optimizer.learning_rate), 5e-5, rtol=1e-6)
+    np.testing.assert_allclose(float(gan.g_optimizer.learning_rate), 1.25e-5, rtol=1e-6)
+
+
+@keras.saving.register_keras_serializable(package="test_dcgan")
+def hinge_discriminator_loss(real_logits, fake_logits):
+    return (tf.nn.relu(1.0 - tf.reshape(real_logits, [-1])),
+            tf.nn.relu(1.0 + tf.reshape(fake_logits, [-1])))
+
+
+@keras.saving.register_keras_serializable(package="test_dcgan")
+def hinge_generator_loss(fake_logits):
+    return -tf.reshape(fake_logits, [-1])
+
+
+def test_a_registered_custom_loss_and_compile_options_survive_save_and_load(tmp_path):
+    hinge = tfdcgan.losses.GANLoss(hinge_discriminator_loss, hinge_generator_loss)
+    gan = tfdcgan.DCGAN(**{**TINY, "seed": 1})
+    gan.compile(loss=hinge, jit_compile=False, steps_per_execution=2)
+    gan.fit(random_images(32), batch_size=16, epochs=1, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert loaded.loss_fn == hinge
+    assert loaded.jit_compile is False and loaded.steps_per_execution == 2
+    assert loaded.step == gan.step == 2
+
+
+def test_an_unregistered_custom_loss_is_refused_at_save_naming_it(tmp_path):
+    def my_d_loss(real_logits, fake_logits):
+        return hinge_discriminator_loss(real_logits, fake_logits)
+
+    gan = tfdcgan.DCGAN(**{**TINY, "seed": 1})
+    gan.compile(loss=tfdcgan.losses.GANLoss(my_d_loss, hinge_generator_loss))
+    with pytest.raises(ValueError, match="my_d_loss.*not registered"):
+        gan.save(tmp_path / "gan.keras")

@@ -14,5 +14,6 @@ from tfdcgan.basic_gan import BasicGAN
 from tfdcgan.dcgan import DCGAN
 from tfdcgan.discriminator import Discriminator
 from tfdcgan.gan import GAN
+from tfdcgan.gan_optimizers import GANOptimizers
 from tfdcgan.generator import Generator
 from tfdcgan import callbacks, export, run, visualize  # noqa: E402,F401  (CLI, outputs)

@@ -12,6 +12,7 @@ import tensorflow as tf
 import keras
 
 from tfdcgan import losses, rules
+from tfdcgan.gan_optimizers import GANOptimizers
 from tfdcgan.rules import Z_DISTRIBUTIONS  # noqa: F401  (importable from here too)
 
 _LossForUpdate = collections.namedtuple("_LossForUpdate", ["scaled", "local_mean"])
@@ -77,6 +78,7 @@ class GAN(keras.Model):
         self.d_optimizer = None
         self.g_optimizer = None
         self.loss = None
+        self._compiled_with = {}
         self._generate_fn = None
         self.built = True
 
@@ -90,34 +92,41 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
-                **kwargs):
+                jit_compile="auto", steps_per_execution=1, **kwargs):
         """Sets the optimizers and the loss.
 
         Args:
             d_optimizer, g_optimizer: optimizer instances, names or configs;
-                default `Adam(2e-4, beta_1=0.5)` each (the DCGAN paper's).
+                default `Adam(2e-4, beta_1=0.5)` each (the DCGAN paper's),
+                named "d_optimizer" and "g_optimizer".
             loss: a name from `tfdcgan.losses.names(d_head)` ("non_saturating",
                 "minimax", and for one logit "least_squares") or a
                 `tfdcgan.losses.GANLoss`; the pair for the discriminator's
-                head (one logit or two).
-            **kwargs: passed to `keras.Model.compile` (`jit_compile`,
-                `steps_per_execution`, `run_eagerly`, ...).
+                head (one logit or two). To save a model compiled with a
+                `GANLoss` of your own, register both its functions with
+                `keras.saving.register_keras_serializable`.
+            jit_compile, steps_per_execution, **kwargs: passed to
+                `keras.Model.compile` (`run_eagerly`, ...).
 
-        Under the "mixed_float16" policy each optimizer is wrapped in a
-        `keras.optimizers.LossScaleOptimizer`.
+        `gan.optimizer`, what Keras and its callbacks see, is both optimizers
+        (`tfdcgan.GANOptimizers`). Under the "mixed_float16" policy each
+        optimizer is wrapped in a `keras.optimizers.LossScaleOptimizer`.
         """
-        super().compile(**kwargs)
-        self.d_optimizer = self._make_optimizer(d_optimizer)
-        self.g_optimizer = self._make_optimizer(g_optimizer)
+        super().compile(jit_compile=jit_compile, steps_per_execution=steps_per_execution,
+                        **kwargs)
+        self.d_optimizer = self._make_optimizer(d_optimizer, "d_optimizer")
+        self.g_optimizer = self._make_optimizer(g_optimizer, "g_optimizer")
+        self.optimizer = GANOptimizers(self)
         self.loss = loss
         self.loss_fn = losses.get(loss, head=self.d_head)
+        self._compiled_with = {"jit_compile": jit_compile,
+                               "steps_per_execution": steps_per_execution}
         # Slots exist from the start, so a checkpoint restores them at once.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.optimizer.build()
 
-    def _make_optimizer(self, optimizer):
+    def _make_optimizer(self, optimizer, name):
         if optimizer is None:
-            optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+            optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5, name=name)
         else:
             optimizer = keras.optimizers.get(optimizer)
         uses_float16 = self.generator.dtype_policy.name == "mixed_float16"
@@ -125,21 +134,36 @@ class GAN(keras.Model):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         return optimizer
 
+    @property
+    def step(self):
+        """Training steps done (the discriminator optimizer's iterations,
+        saved and restored with it); 0 before `compile()`."""
+        if self.d_optimizer is None:
+            return 0
+        return int(self.d_optimizer.iterations.numpy())
+
     def get_compile_config(self):
+        """The `compile()` arguments, for `.keras` files and `model.json`.
+
+        Raises:
+            ValueError: the loss is a `GANLoss` whose functions are not
+                registered as Keras serializables (it could not be reloaded).
+        """
         if self.d_optimizer is None:
             return None
-        loss = self.loss if isinstance(self.loss, str) else None
         return {
             "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
             "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-            "loss": loss or "non_saturating",
+            "loss": losses.serialize(self.loss, head=self.d_head),
+            **self._compiled_with,
         }
 
     def compile_from_config(self, config):
+        config = dict(config)
         self.compile(
-            d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
-            g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
-            loss=config["loss"])
+            d_optimizer=keras.optimizers.deserialize(config.pop("d_optimizer")),
+            g_optimizer=keras.optimizers.deserialize(config.pop("g_optimizer")),
+            loss=losses.deserialize(config.pop("loss")), **config)
 
     # Noise and labels.
 
@@ -188,7 +212,10 @@ class GAN(keras.Model):
         if isinstance(x, tf.data.Dataset):
             # A dataset shuffles itself; Keras would warn that it cannot.
             kwargs.setdefault("shuffle", False)
-        return super().fit(x, y, *args, **kwargs)
+        history = super().fit(x, y, *args, **kwargs)
+        # Keras does this for a `model.optimizer` that is one optimizer only.
+        self.optimizer.finalize_variable_values()
+        return history
 
     def check_data(self, x, y=None):
         """Raises ValueError when `x` (a `tf.data.Dataset`, an array, or an

@@ -21,6 +21,7 @@ parameterisation differs.
 
 import collections
 
+import keras
 import tensorflow as tf
 
 GANLoss = collections.namedtuple("GANLoss", ["discriminator", "generator"])
@@ -145,3 +146,45 @@ def get(name, head=ONE_LOGIT):
         raise ValueError(f"Unknown loss {name!r} for a {head} discriminator; expected "
                          f"one of {names(head)}.")
     return _LOSSES[head][name]
+
+
+def serialize(loss, head=ONE_LOGIT):
+    """`loss` (a name or a `GANLoss`) as JSON: a built-in pair by its name, a
+    pair of your own by the registered names of its two functions.
+
+    Raises:
+        ValueError: a function of a `GANLoss` is not registered with
+            `keras.saving.register_keras_serializable` (it could not be found
+            again when the model is loaded).
+    """
+    if isinstance(loss, str):
+        return loss
+    for name, pair in _LOSSES.get(head, {}).items():
+        if tuple(pair) == tuple(loss):
+            return name
+    config = {}
+    for role, function in zip(GANLoss._fields, loss):
+        registered = keras.saving.get_registered_name(function)
+        if keras.saving.get_registered_object(registered) is not function:
+            raise ValueError(
+                f"The {role} loss {getattr(function, '__name__', function)!r} of this "
+                f"GANLoss is not registered, so a saved model could not be compiled "
+                f"again; decorate it with "
+                f"@keras.saving.register_keras_serializable(package=...).")
+        config[role] = registered
+    return config
+
+
+def deserialize(config):
+    """The inverse of `serialize`: a loss name, or a `GANLoss` of registered
+    functions."""
+    if isinstance(config, str):
+        return config
+    functions = []
+    for role in GANLoss._fields:
+        function = keras.saving.get_registered_object(config[role])
+        if function is None:
+            raise ValueError(f"The {role} loss {config[role]!r} is not registered in "
+                             f"this process; import the module that defines it first.")
+        functions.append(function)
+    return GANLoss(*functions)

@@ -359,8 +359,10 @@ def build_gan(config, c_dim, seed):
             else:
                 gan = DCGAN(**model_kwargs(config, c_dim, seed), name="dcgan")
             gan.compile(
-                d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1),
-                g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1),
+                d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1,
+                                                  name="d_optimizer"),
+                g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1,
+                                                  name="g_optimizer"),
                 loss=config.loss)
     finally:
         keras.config.set_dtype_policy(previous_policy)
