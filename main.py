@@ -1,56 +1,17 @@
 """DCGAN from the command line, as carpedm20/DCGAN-tensorflow's main.py.
 
-    python main.py --dataset mnist --train                      # offline default
-    python main.py --dataset celebA --input_height 108 --crop --train
-    python main.py --dataset celebA --input_height 108 --crop --visualize --visualize_option 0
+    python main.py --dataset mnist --train      # the same as: tfdcgan --dataset mnist --train
 
-Flags are in flags.py; all the work is `tfdcgan.run.main(**flags)`.
+The installed `tfdcgan` command is this; the code is `tfdcgan.cli.main`.
 """
 
-import logging
 import os
-import sys
 
 # TensorFlow's C++ INFO lines (oneDNN notices, ...) are noise here; set before
-# the flag validators first import it.
+# importing tfdcgan imports TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
-from absl import app  # noqa: E402
-from absl import flags as absl_flags  # noqa: E402
-
-import flags  # noqa: E402
-
-flags.define_flags()
-absl_flags.adopt_module_key_flags(flags)
-
-
-# absl's exit status for a flag it refuses.
-USAGE_ERROR = 1
-
-
-def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    import tfdcgan.rules
-    import tfdcgan.run
-
-    # TensorFlow's Python INFO logs (checkpoint sharding) are noise here.
-    for name in ("tensorflow", "absl"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-    kwargs = flags.run_kwargs(absl_flags.FLAGS, tfdcgan.run.RunConfig.names())
-    try:
-        tfdcgan.run.main(**kwargs)
-    except tfdcgan.rules.SettingError as error:
-        # Flags that cannot work together: refused as absl refuses a bad
-        # value, on one line, before anything is read or written.
-        print(f"FATAL Flags parsing error: {error.flag_message()}", file=sys.stderr)
-        return USAGE_ERROR
-    except tfdcgan.run.RunError as error:
-        print(f"\n{error}", file=sys.stderr)
-        return error.exit_code
-    return 0
-
+from tfdcgan.cli.main import main, run  # noqa: E402,F401  (main: absl's main function)
 
 if __name__ == "__main__":
-    app.run(main)
+    run()

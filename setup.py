@@ -1,4 +1,4 @@
-"""Shim for tools that still call setup.py; metadata lives in setup.cfg."""
+"""Shim for tools that still call setup.py; metadata lives in pyproject.toml."""
 from setuptools import setup
 
 setup()

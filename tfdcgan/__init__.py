@@ -16,4 +16,19 @@ from tfdcgan.discriminator import Discriminator
 from tfdcgan.gan import GAN
 from tfdcgan.gan_optimizers import GANOptimizers
 from tfdcgan.generator import Generator
-from tfdcgan import callbacks, export, run, visualize  # noqa: E402,F401  (CLI, outputs)
+
+# Loaded when first used, so `import tfdcgan` stays light (no matplotlib, no
+# command-line runner): `tfdcgan.data`, `tfdcgan.metrics`, ...
+_SUBMODULES = ("callbacks", "cli", "data", "export", "metrics", "rules", "run",
+               "run_config", "visualize", "weights")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+        return importlib.import_module(f"tfdcgan.{name}")
+    raise AttributeError(f"module 'tfdcgan' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES))
