@@ -11,7 +11,7 @@ from PIL import Image
 
 import tfdcgan
 from tfdcgan import callbacks as cb
-from tfdcgan import visualize
+from tfdcgan import jsonfiles, visualize
 
 TINY = dict(output_height=12, c_dim=1, z_dim=4, gf_dim=4, df_dim=4, num_layers=2)
 BATCH = 8
@@ -42,32 +42,49 @@ def weights(gan):
 
 # StepCallback.
 
-def feed(callback, per_step_values, epoch=0, steps_per_call=1):
-    """Calls the callback as fit() would, with Keras's running means as logs."""
+def feed(callback, gan, per_step_values, epoch=0, steps_per_call=1):
+    """Calls the callback as fit() would: the model's step advances, and the
+    logs hold Keras's running means."""
+    callback.set_model(gan)
     callback.on_epoch_begin(epoch)
     seen = []
     for end in range(steps_per_call - 1, len(per_step_values), steps_per_call):
+        gan.d_optimizer.iterations.assign_add(steps_per_call)
         mean = float(np.mean(per_step_values[:end + 1]))
         callback.on_train_batch_end(end, {"g_loss": np.float32(mean)})
         seen.append((callback.step, callback.step_values["g_loss"]))
     return seen
 
 
-def test_step_callback_counts_across_epochs_and_recovers_each_step_s_value():
-    callback = cb.StepCallback(initial_step=10)
-    seen = feed(callback, [1.0, 3.0, 5.0])
+def test_step_callback_reads_the_model_s_step_and_recovers_each_step_s_value():
+    gan = tiny_gan()
+    gan.d_optimizer.iterations.assign(10)  # a run resumed at step 10
+    callback = cb.StepCallback()
+    callback.set_model(gan)
+    callback.on_train_begin()
+    assert callback.step == 10
+    seen = feed(callback, gan, [1.0, 3.0, 5.0])
     assert [s for s, _ in seen] == [11, 12, 13]
     np.testing.assert_allclose([v for _, v in seen], [1.0, 3.0, 5.0], rtol=1e-6)
-    seen = feed(callback, [7.0, 2.0], epoch=1)  # Keras restarts batch numbers
+    seen = feed(callback, gan, [7.0, 2.0], epoch=1)  # Keras restarts batch numbers
     assert [s for s, _ in seen] == [14, 15]
     np.testing.assert_allclose([v for _, v in seen], [7.0, 2.0], rtol=1e-6)
 
 
 def test_step_callback_with_several_steps_per_call_counts_them_all():
-    callback = cb.StepCallback()
-    seen = feed(callback, [1.0, 3.0, 5.0, 9.0], steps_per_call=2)
+    gan = tiny_gan()
+    seen = feed(cb.StepCallback(), gan, [1.0, 3.0, 5.0, 9.0], steps_per_call=2)
     assert [s for s, _ in seen] == [2, 4]
     np.testing.assert_allclose([v for _, v in seen], [2.0, 7.0], rtol=1e-6)
+
+
+def test_step_callback_follows_any_keras_model_s_optimizer():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    callback = cb.StepCallback()
+    model.fit(np.zeros((8, 2)), np.zeros((8, 1)), batch_size=2, epochs=2, verbose=0,
+              callbacks=[callback])
+    assert callback.step == 8 == int(model.optimizer.iterations.numpy())
 
 
 # SampleGrid and TrainingGif.
@@ -75,7 +92,8 @@ def test_step_callback_with_several_steps_per_call_counts_them_all():
 def test_sample_grid_every_n_steps_from_the_fixed_z(tmp_path):
     gan = tiny_gan()
     z = gan.sample_z(5, seed=3).numpy()
-    grid = cb.SampleGrid(str(tmp_path), z, every=2, initial_step=10)
+    gan.d_optimizer.iterations.assign(10)
+    grid = cb.SampleGrid(str(tmp_path), z, every=2)
     fit(gan, 5, [grid])
     assert sorted(os.listdir(tmp_path)) == ["train_00000012.png", "train_00000014.png"]
     last = np.asarray(Image.open(tmp_path / "train_00000014.png"))
@@ -102,11 +120,12 @@ def test_training_gif_animates_the_grids_in_step_order(tmp_path):
 
 def test_nan_guard_stops_at_the_first_non_finite_step_and_names_it(tmp_path):
     gan = tiny_gan()
-    guard = cb.NaNGuard(initial_step=100, last_checkpoint=lambda: "out/run/checkpoint/ckpt-102")
+    gan.d_optimizer.iterations.assign(100)
+    guard = cb.NaNGuard(last_checkpoint=lambda: "out/run/checkpoint/ckpt-102")
     fit(gan, 6, [guard], nan_batch=3)
     assert guard.tripped and guard.stopped_at == 103
     assert "d_loss" in guard.bad_metrics
-    assert int(gan.d_optimizer.iterations.numpy()) == 3  # stopped after the bad step
+    assert int(gan.d_optimizer.iterations.numpy()) == 103  # stopped after the bad step
     message = guard.message()
     assert "step 103" in message and "out/run/checkpoint/ckpt-102" in message
 
@@ -285,17 +304,19 @@ def test_loss_curves_write_stats_and_a_png_and_drop_retrained_steps_on_resume(tm
     stats, png = str(tmp_path / "stats.jsonl"), str(tmp_path / "losses.png")
     curves = cb.LossCurves(stats, png, every=2)
     fit(tiny_gan(), 3, [curves])
-    records = cb.curves.read_stats(stats)
+    records = jsonfiles.read_jsonl(stats)
     assert [r["step"] for r in records] == [1, 2, 3]
     assert set(cb.curves.LOSSES + cb.curves.OUTPUTS) <= set(records[0])
     assert Image.open(png).size == (800, 600)
     with open(stats, "a") as f:
         f.write('{"step": 4, "d_lo')  # a line cut short by a kill
-    # Resumed from a checkpoint at step 2: step 3 is trained again.
-    resumed = cb.LossCurves(stats, png, every=0, initial_step=2)
-    fit(tiny_gan(), 2, [resumed])
-    assert [r["step"] for r in cb.curves.read_stats(stats)] == [1, 2, 3, 4]
-    assert records[2] != cb.curves.read_stats(stats)[2]
+    # Resumed from a checkpoint at step 2: step 3 is trained again. The
+    # callback is not told: the restored optimizer's step says where it is.
+    resumed_gan = tiny_gan()
+    resumed_gan.d_optimizer.iterations.assign(2)
+    fit(resumed_gan, 2, [cb.LossCurves(stats, png, every=0)])
+    assert [r["step"] for r in jsonfiles.read_jsonl(stats)] == [1, 2, 3, 4]
+    assert records[2] != jsonfiles.read_jsonl(stats)[2]
 
 
 # TensorBoardSummaries.
@@ -314,7 +335,8 @@ def test_tensorboard_scalars_histograms_and_images_at_global_steps(tmp_path):
     gan = tiny_gan()
     real = images(1).take(1).get_single_element()
     tb = cb.TensorBoardSummaries(str(tmp_path), z=gan.sample_z(4, seed=1), real_images=real,
-                                 every=1, histogram_freq=2, images=True, initial_step=100)
+                                 every=1, histogram_freq=2, images=True)
+    gan.d_optimizer.iterations.assign(100)
     fit(gan, 4, [tb])
     events = read_events(str(tmp_path))
     assert events[("d_loss", "scalars")] == [101, 102, 103, 104]

@@ -98,7 +98,7 @@ def test_the_same_command_resumes_and_a_higher_epoch_continues(tmp_path, caplog)
 def test_test_mode_loads_the_trained_weights(mnist_run):
     gan, paths, kwargs = mnist_run
     loaded = run.load(run.resolve(run.RunConfig(**dict(kwargs, train=False))))
-    assert loaded.run_step == 4
+    assert loaded.step == 4
     np.testing.assert_array_equal(loaded.generate(10, seed=1), gan.generate(10, seed=1))
     for a, b in zip(gan.variables, loaded.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
@@ -278,7 +278,7 @@ def test_a_two_logit_run_trains_and_test_mode_loads_it(tmp_path):
     assert paths.run_dir.endswith("_two_logit")
     assert json.load(open(paths.model_json))["config"]["d_head"] == "two_logit"
     loaded, _ = run.main(**dict(kwargs, train=False, generate=2))
-    assert loaded.d_head == "two_logit" and loaded.run_step == 2
+    assert loaded.d_head == "two_logit" and loaded.step == 2
     for a, b in zip(gan.discriminator.variables, loaded.discriminator.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 

@@ -7,29 +7,8 @@
 Every keyword is the `main.py` flag of the same name (`RunConfig`, in
 `tfdcgan.run_config` with the run's naming and layout).
 
-The run directory, `out_dir/out_name`, holds:
-
-    FLAGS.json      the settings of the latest training invocation
-    model.json      the model's Keras config, written once (test mode builds
-                    the model from it, and a resumed run must match it)
-    checkpoint/     ckpt-{step}.index / .data-*, and the `checkpoint` index
-    samples/        train_{step:08d}.png every sample_freq steps (with
-                    sample_freq 0, train_epoch_{epoch:03d}.png at every
-                    epoch end), and the files of --visualize
-    stats.jsonl     every step's metrics, one JSON object a line
-    losses.png      D and G loss curves, redrawn every sample_freq steps
-    training.gif    the sample grids, animated, at the end of training
-    generated/      --generate N: 000000.png, 000001.png, ...
-    export/         --export: saved_model/; --freeze: generator.tflite
-    weights/        --save_weights_per_epoch: generator_{epoch:03d}.weights.h5
-                    and discriminator_{epoch:03d}.weights.h5 every epoch
-    init_weights.json  a run started from weight files: which (--init_generator,
-                    --init_discriminator; null: random), written once
-    quality.jsonl   --quality_freq N: the sample scores, one JSON object a line
-    checkpoint_best/  --quality_freq N: the best-scoring model (a checkpoint
-                    like checkpoint/'s) and best.json, its score and step
-
-TensorBoard events go to `logs_dir/out_name`. The default `out_name` is
+The run directory, `out_dir/out_name`, is a `tfdcgan.run_dir.RunDirectory`
+(its docstring lists what it holds). TensorBoard events go to `logs_dir/out_name`. The default `out_name` is
 derived from the settings that define the run (dataset, sizes, z, batch
 size, and any model or optimiser setting changed from its default), not from
 the time, so the same command finds the same run: `--train` resumes it and
@@ -45,12 +24,9 @@ costs decoding them once). `fit()` is called once per epoch for this.
 """
 
 import dataclasses
-import json
 import logging
-import math
 import os
 import signal
-import time
 
 import numpy as np
 import tensorflow as tf
@@ -64,16 +40,10 @@ from tfdcgan import visualize as visualize_lib
 from tfdcgan.basic_gan import BasicGAN
 from tfdcgan.dcgan import DCGAN
 from tfdcgan.run_config import (  # noqa: F401  (the settings, importable from here too)
-    RunConfig, RunPaths, command_line, default_out_name, epoch_seed, resolve, run_paths,
-    sample_seed)
+    RunConfig, command_line, default_out_name, epoch_seed, resolve, run_paths, sample_seed)
+from tfdcgan.run_dir import RunDirectory, RunError
 
 logger = logging.getLogger(__name__)
-
-
-class RunError(Exception):
-    """A run could not do what was asked; the message says why and what to do."""
-
-    exit_code = 1
 
 
 class NoCheckpointError(RunError):
@@ -96,7 +66,7 @@ def main(**kwargs):
     """Trains (`train=True`) or loads a run, then writes what was asked.
 
     Returns:
-        `(gan, paths)`: the trained or loaded model and its `RunPaths`.
+        `(gan, run_dir)`: the trained or loaded model and its `RunDirectory`.
 
     Raises:
         tfdcgan.rules.SettingError: a value out of its range or settings that
@@ -108,143 +78,172 @@ def main(**kwargs):
     rules.check_paths(config)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
-    paths = run_paths(config)
-    logger.info("Run directory: %s", paths.run_dir)
+    run_dir = RunDirectory.for_config(config)
+    logger.info("Run directory: %s", run_dir.run_dir)
     if config.train:
-        gan = train(config, paths, command=command_line(kwargs))
+        gan = train(config, run_dir, command=command_line(kwargs))
     else:
-        gan = load(config, paths, command=command_line(kwargs))
-    write_outputs(config, paths, gan)
-    return gan, paths
+        gan = load(config, run_dir, command=command_line(kwargs))
+    write_outputs(config, run_dir, gan)
+    return gan, run_dir
 
 
 # Training.
 
-def train(config, paths=None, command="python main.py --train", callbacks=()):
+@dataclasses.dataclass
+class RunCallbacks:
+    """The run's own callbacks. `in_order` lists them in the order they must
+    run: `guard` first (so nothing is saved after a NaN), the step's outputs
+    (`samples`, `curves`, `tensorboard`) before its `checkpointer` (a process
+    killed in between has none the checkpoint lacks), then the optional
+    `quality` and `weights`, `stop`, the user's callbacks, and `progress`
+    last (it prints what the others logged)."""
+
+    guard: cb.NaNGuard
+    samples: cb.SampleGrid
+    curves: cb.LossCurves
+    tensorboard: cb.TensorBoardSummaries
+    checkpointer: cb.Checkpointer
+    stop: cb.StopOnSignal
+    progress: keras.callbacks.Callback
+    quality: keras.callbacks.Callback = None
+    weights: cb.EpochWeights = None
+
+    def in_order(self, extra=()):
+        optional = [c for c in (self.quality, self.weights) if c is not None]
+        return ([self.guard, self.samples, self.curves, self.tensorboard, self.checkpointer]
+                + optional + [self.stop] + list(extra) + [self.progress])
+
+
+def train(config, run_dir=None, command="python main.py --train", callbacks=()):
     """Trains the run, resuming its latest checkpoint; returns the model.
 
     Args:
         config: a resolved `RunConfig`.
-        paths: its `RunPaths` (default `run_paths(config)`).
+        run_dir: its `RunDirectory` (default: `RunDirectory.for_config(config)`).
         command: the command that trains this run, for messages.
         callbacks: more Keras callbacks, run after the run's own.
 
     Raises:
         TrainingDiverged, Interrupted, RunError.
     """
-    paths = paths or run_paths(config)
-    stored = _read_json(paths.model_json)
-    seed = _run_seed(config, stored)
+    run_dir = run_dir or RunDirectory.for_config(config)
+    seed = run_dir.seed(config.seed)
     keras.utils.set_random_seed(seed)
-
     stop = cb.StopOnSignal()
     with stop.installed():
-        data = info = None
-        if stored is None:
-            data, info = load_data(config, seed, epoch=0)
-            c_dim = info.c_dim
-        else:
-            c_dim = stored["config"]["c_dim"]
-        gan = build_gan(config, c_dim, seed)
-        init = init_weights(config, gan)  # (before anything is written: shapes checked)
-        for d in (paths.run_dir, paths.checkpoint_dir, paths.sample_dir):
-            os.makedirs(d, exist_ok=True)
-        _write_json(paths.flags_json, dict(dataclasses.asdict(config), seed=seed))
-        _check_or_write_model(gan, stored, paths)
-        sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
-        ckpt = cb.RunCheckpoint(paths.checkpoint_dir, gan, sample_z, config.max_to_keep)
-        restored = ckpt.restore()
-        step, start_epoch, skip = (int(v.numpy()) for v in (ckpt.step, ckpt.epoch, ckpt.batch))
-        if restored:
-            logger.info("Resuming %s: step %d, epoch %d, %d batches into it.",
-                        restored, step, start_epoch + 1, skip)
-            if init:
-                logger.info("(%s start new runs only; this one resumes its checkpoint.)",
-                            " and ".join(f"--{name}" for name in init))
-        else:
-            logger.info("Starting a new run (seed %d)%s.", seed, "".join(
-                f"; {name.split('_')[1]} weights from {path}" for name, path in init.items()))
-            if init and not os.path.exists(paths.init_json):
-                _write_json(paths.init_json, {name.split("_")[1]: init.get(name)
-                                              for name in ("init_generator",
-                                                           "init_discriminator")})
-        if start_epoch < config.epoch and (data is None or start_epoch != 0):
-            data, info = load_data(config, seed, start_epoch, quiet=data is not None)
-        if info is not None:
-            _check_data(gan, data)
-            if skip >= info.steps_per_epoch:  # the data shrank since
-                start_epoch, skip = start_epoch + 1, 0
-
-        run_callbacks = training_callbacks(config, paths, gan, ckpt, seed, info)
-        guard, samples, curves, _, checkpointer = run_callbacks[:5]
-        progbar = run_callbacks[-1]
-        all_callbacks = run_callbacks[:-1] + [stop] + list(callbacks) + [progbar]
+        gan, ckpt, info = _start(config, run_dir, seed)
+        start_epoch, skip = int(ckpt.epoch.numpy()), int(ckpt.batch.numpy())
+        if info is not None and skip >= info.steps_per_epoch:  # the data shrank since
+            start_epoch, skip = start_epoch + 1, 0
+        run_callbacks = training_callbacks(config, run_dir, gan, ckpt, seed, info, stop)
         if start_epoch >= config.epoch:
             logger.info("The run has already trained %d of %d epochs; raise --epoch "
                         "to train more.", start_epoch, config.epoch)
-        for epoch in range(start_epoch, config.epoch):
-            if stop.received:
-                break
-            if data is None:
-                data, info = load_data(config, seed, epoch, quiet=True)
-            first = skip if epoch == start_epoch else 0
-            progbar.offset = first
-            gan.fit(data.skip(first) if first else data, initial_epoch=epoch,
-                    epochs=epoch + 1, steps_per_epoch=info.steps_per_epoch - first,
-                    callbacks=all_callbacks, verbose=1)
-            data = None
-            if guard.tripped or stop.received:
-                break
-
-        checkpointer.set_model(gan)
-        checkpointer.save()  # after an interrupt; otherwise already saved
-        if guard.tripped:
-            raise TrainingDiverged(guard.message())
-        if stop.received:
-            raise Interrupted(
-                f"Stopped by {signal.Signals(stop.received).name} at step "
-                f"{int(ckpt.step.numpy())}; the checkpoint {ckpt.latest} holds it. "
-                f"Run the same command to resume:\n  {command}", stop.received)
-        final_step = int(ckpt.step.numpy())
-        if final_step and samples.every and not os.path.exists(samples.path(final_step)):
-            samples.set_model(gan)
-            samples.write(final_step)
-        if curves.history:
-            curves.plot()
-        cb.TrainingGif(paths.sample_dir, paths.training_gif).write()
-    gan.run_step = int(ckpt.step.numpy())
+        _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks)
+        _finish(run_dir, gan, ckpt, run_callbacks, command)
     logger.info("Trained to step %d. Samples: %s; loss curves: %s; TensorBoard: "
-                "tensorboard --logdir %s", gan.run_step, paths.sample_dir,
-                paths.losses_png, os.path.dirname(paths.logs_dir.rstrip(os.sep)))
+                "tensorboard --logdir %s", gan.step, run_dir.sample_dir,
+                run_dir.losses_png, os.path.dirname(run_dir.logs_dir.rstrip(os.sep)))
     return gan
 
 
-def training_callbacks(config, paths, gan, ckpt, seed, info):
-    """The run's callbacks, in the order they must run: `NaNGuard` (so
-    nothing is saved after a NaN), `SampleGrid`, `LossCurves`,
-    `TensorBoardSummaries`, then `Checkpointer` (a step's outputs are
-    written before its checkpoint, so a process killed in between has none
-    the checkpoint lacks), with `--quality_freq` the `SampleQuality`, with
-    `--save_weights_per_epoch` the `EpochWeights`, and last the
-    `RunProgbar`. (More go before the progress bar.)"""
-    step = int(ckpt.step.numpy())
+def _start(config, run_dir, seed):
+    """Builds the model (with --init_* weights), writes the run's files and
+    restores its checkpoint. Returns `(gan, run_checkpoint, data info)`; the
+    info is None when there is nothing left to train."""
+    stored = run_dir.model_config()
+    info = None
+    if stored is None:
+        _, info = load_data(config, seed, epoch=0)
+        c_dim = info.c_dim
+    else:
+        c_dim = stored["config"]["c_dim"]
+    gan = build_gan(config, c_dim, seed)
+    init = init_weights(config, gan)  # (before anything is written: shapes checked)
+    run_dir.makedirs()
+    run_dir.write_flags(config, seed)
+    run_dir.check_or_write_model(gan)
+    sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
+    ckpt = cb.RunCheckpoint(run_dir.checkpoint_dir, gan, sample_z, config.max_to_keep)
+    restored = ckpt.restore()
+    if restored:
+        logger.info("Resuming %s: step %d, epoch %d, %d batches into it.", restored,
+                    gan.step, int(ckpt.epoch.numpy()) + 1, int(ckpt.batch.numpy()))
+        if init:
+            logger.info("(%s start new runs only; this one resumes its checkpoint.)",
+                        " and ".join(f"--{name}" for name in init))
+    else:
+        logger.info("Starting a new run (seed %d)%s.", seed, "".join(
+            f"; {name.split('_')[1]} weights from {path}" for name, path in init.items()))
+        run_dir.record_init_weights(init)
+    if int(ckpt.epoch.numpy()) < config.epoch:
+        data, info = load_data(config, seed, int(ckpt.epoch.numpy()), quiet=info is not None)
+        _check_data(gan, data)
+    else:
+        info = None
+    return gan, ckpt, info
+
+
+def _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks):
+    """Trains epochs `start_epoch` .. `config.epoch - 1`, the first from its
+    batch `skip`."""
+    all_callbacks = run_callbacks.in_order(callbacks)
+    for epoch in range(start_epoch, config.epoch):
+        if run_callbacks.stop.received:
+            break
+        data, info = load_data(config, seed, epoch, quiet=True)
+        first = skip if epoch == start_epoch else 0
+        run_callbacks.progress.offset = first
+        gan.fit(data.skip(first) if first else data, initial_epoch=epoch,
+                epochs=epoch + 1, steps_per_epoch=info.steps_per_epoch - first,
+                callbacks=all_callbacks, verbose=1)
+        if run_callbacks.guard.tripped or run_callbacks.stop.received:
+            break
+
+
+def _finish(run_dir, gan, ckpt, run_callbacks, command):
+    """After training: the last checkpoint (after an interrupt), the errors
+    to raise, the last sample grid, loss curves and GIF."""
+    run_callbacks.checkpointer.set_model(gan)
+    run_callbacks.checkpointer.save()  # after an interrupt; otherwise already saved
+    guard, stop = run_callbacks.guard, run_callbacks.stop
+    if guard.tripped:
+        raise TrainingDiverged(guard.message())
+    if stop.received:
+        raise Interrupted(
+            f"Stopped by {signal.Signals(stop.received).name} at step "
+            f"{gan.step}; the checkpoint {ckpt.latest} holds it. "
+            f"Run the same command to resume:\n  {command}", stop.received)
+    samples = run_callbacks.samples
+    if gan.step and samples.every and not os.path.exists(samples.path(gan.step)):
+        samples.set_model(gan)
+        samples.write(gan.step)
+    if run_callbacks.curves.history:
+        run_callbacks.curves.plot()
+    cb.TrainingGif(run_dir.sample_dir, run_dir.training_gif).write()
+
+
+def training_callbacks(config, run_dir, gan, ckpt, seed, info, stop=None):
+    """The run's `RunCallbacks` for these settings."""
     labels = np.arange(config.batch_size) % gan.y_dim if gan.y_dim else None
-    guard = cb.NaNGuard(step, last_checkpoint=lambda: ckpt.latest)
-    checkpointer = cb.Checkpointer(ckpt, every=config.ckpt_freq, nan_guard=guard)
-    samples = cb.SampleGrid(paths.sample_dir, ckpt.sample_z, labels,
-                            every=config.sample_freq, initial_step=step)
-    curves = cb.LossCurves(paths.stats, paths.losses_png, every=config.sample_freq,
-                           initial_step=step)
+    guard = cb.NaNGuard(last_checkpoint=lambda: ckpt.latest)
     real_images, real_labels = _first_batch(config, seed) if info else (None, None)
-    tensorboard = cb.TensorBoardSummaries(
-        paths.logs_dir, z=ckpt.sample_z, labels=labels, real_images=real_images,
-        real_labels=real_labels, histogram_freq=config.sample_freq,
-        images=config.G_img_sum, initial_step=step)
-    steps_per_epoch = info.steps_per_epoch if info else 0
-    progbar = cb.RunProgbar(config.epoch, steps_per_epoch)
-    quality = [quality_callback(config, paths, seed, step)] if config.quality_freq else []
-    weights = [cb.EpochWeights(paths.weights_dir)] if config.save_weights_per_epoch else []
-    return [guard, samples, curves, tensorboard, checkpointer] + quality + weights + [progbar]
+    return RunCallbacks(
+        guard=guard,
+        samples=cb.SampleGrid(run_dir.sample_dir, ckpt.sample_z, labels,
+                              every=config.sample_freq),
+        curves=cb.LossCurves(run_dir.stats, run_dir.losses_png, every=config.sample_freq),
+        tensorboard=cb.TensorBoardSummaries(
+            run_dir.logs_dir, z=ckpt.sample_z, labels=labels, real_images=real_images,
+            real_labels=real_labels, histogram_freq=config.sample_freq,
+            images=config.G_img_sum),
+        checkpointer=cb.Checkpointer(ckpt, every=config.ckpt_freq, nan_guard=guard),
+        stop=stop or cb.StopOnSignal(),
+        progress=cb.RunProgbar(config.epoch, info.steps_per_epoch if info else 0),
+        quality=quality_callback(config, run_dir, seed) if config.quality_freq else None,
+        weights=(cb.EpochWeights(run_dir.weights_dir) if config.save_weights_per_epoch
+                 else None))
 
 
 def init_weights(config, gan):
@@ -271,7 +270,7 @@ def init_weights(config, gan):
     return loaded
 
 
-def quality_callback(config, paths, seed, step):
+def quality_callback(config, run_dir, seed):
     """The `SampleQuality` of `--quality_freq`: scores in `<run>/quality.jsonl`
     and TensorBoard, the best model in `<run>/checkpoint_best`. MNIST is scored
     against its test digits in MNIST-classifier features, other datasets
@@ -289,9 +288,8 @@ def quality_callback(config, paths, seed, step):
         return quality.SampleQuality(
             reference, every=config.quality_freq, num_samples=config.quality_samples,
             metric=config.quality_metric,
-            best_dir=os.path.join(paths.run_dir, "checkpoint_best"),
-            metrics_path=os.path.join(paths.run_dir, "quality.jsonl"),
-            log_dir=paths.logs_dir, seed=seed, initial_step=step)
+            best_dir=run_dir.best_dir, metrics_path=run_dir.quality_jsonl,
+            log_dir=run_dir.logs_dir, seed=seed)
     except (FileNotFoundError, ValueError) as error:  # MissingWeightsError too
         raise RunError(f"--quality_freq {config.quality_freq}: {error}") from error
 
@@ -391,39 +389,6 @@ def _strategy(name):
     return tf.distribute.get_strategy()
 
 
-def _run_seed(config, stored):
-    if stored is not None:
-        recorded = stored["config"].get("seed")
-        if config.seed is not None and recorded is not None and config.seed != recorded:
-            raise RunError(f"This run was trained with --seed {recorded}, not {config.seed}; "
-                           f"choose another --out_name for a new run.")
-        if recorded is not None:
-            return int(recorded)
-    if config.seed is not None:
-        return int(config.seed)
-    return int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
-
-
-def _check_or_write_model(gan, stored, paths):
-    config = keras.saving.serialize_keras_object(gan)
-    if stored is None:
-        _write_json(paths.model_json, config)
-        return
-    mine, theirs = _model_args(json.loads(json.dumps(config))), _model_args(stored)
-    if mine != theirs:
-        changed = ", ".join(f"{k}: {theirs.get(k)!r} -> {mine.get(k)!r}"
-                            for k in sorted(set(mine) | set(theirs))
-                            if mine.get(k) != theirs.get(k))
-        raise RunError(
-            f"{paths.run_dir} holds a model with other settings ({changed}). "
-            f"Use those settings to resume it, or another --out_name for a new run.")
-
-
-def _model_args(serialized):
-    config = serialized["config"]
-    return {k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")}
-
-
 def _check_data(gan, data):
     try:
         gan.check_data(data)
@@ -433,78 +398,50 @@ def _check_data(gan, data):
 
 # Test mode.
 
-def load(config, paths=None, command="python main.py --train"):
+def load(config, run_dir=None, command="python main.py --train"):
     """Builds the run's model from `model.json` and restores its latest
-    checkpoint (its step is `gan.run_step`); raises `NoCheckpointError`
-    naming where it looked and the command that trains one."""
-    paths = paths or run_paths(config)
+    checkpoint (its step is `gan.step`); raises `NoCheckpointError` naming
+    where it looked and the command that trains one."""
+    run_dir = run_dir or RunDirectory.for_config(config)
     missing = NoCheckpointError(
-        f"No checkpoint in {paths.checkpoint_dir}. Train one first with\n  {command}\n"
+        f"No checkpoint in {run_dir.checkpoint_dir}. Train one first with\n  {command}\n"
         f"(or pass the --out_name of an existing run under {config.out_dir}).")
-    stored = _read_json(paths.model_json)
-    if stored is None or not os.path.isdir(paths.checkpoint_dir):
+    if not os.path.isdir(run_dir.checkpoint_dir):
         raise missing
-    gan = keras.saving.deserialize_keras_object(stored)
-    ckpt = cb.RunCheckpoint(paths.checkpoint_dir, gan)
-    path = ckpt.restore()
+    gan = run_dir.load_model()
+    path = None if gan is None else cb.RunCheckpoint(run_dir.checkpoint_dir, gan).restore()
     if path is None:
         raise missing
-    gan.run_step = int(ckpt.step.numpy())
-    logger.info("Loaded %s (step %d).", path, gan.run_step)
+    logger.info("Loaded %s (step %d).", path, gan.step)
     return gan
 
 
-def write_outputs(config, paths, gan):
+def write_outputs(config, run_dir, gan):
     """What test mode (or the end of training) was asked to write: the
     --visualize option, --generate images, --export, --freeze. Test mode with
     none of them writes a grid of random samples (option 0). Returns the
     paths written."""
     seed = gan.seed if gan.seed is not None else 0
-    step = getattr(gan, "run_step", 0)
     written = []
     option = config.visualize_option if config.visualize else None
     if option is None and not config.train and not (
             config.generate or config.export or config.freeze):
         option = 0
     if option is not None:
-        written += visualize_lib.visualize(gan, option, paths.sample_dir,
-                                           batch_size=config.batch_size, seed=seed, step=step)
+        written += visualize_lib.visualize(gan, option, run_dir.sample_dir,
+                                           batch_size=config.batch_size, seed=seed,
+                                           step=gan.step)
         logger.info("Visualize option %d: %d files in %s", option, len(written),
-                    paths.sample_dir)
+                    run_dir.sample_dir)
     if config.generate:
         labels = np.arange(config.generate) % gan.y_dim if gan.y_dim else None
         images = gan.generate(config.generate, seed=seed, labels=labels)
-        written += visualize_lib.save_images(images, paths.generated_dir)
-        logger.info("Generated %d images in %s", config.generate, paths.generated_dir)
+        written += visualize_lib.save_images(images, run_dir.generated_dir)
+        logger.info("Generated %d images in %s", config.generate, run_dir.generated_dir)
     if config.export or config.freeze:
-        written.append(export_lib.export_saved_model(gan, paths.saved_model))
-        logger.info("SavedModel of the generator: %s", paths.saved_model)
+        written.append(export_lib.export_saved_model(gan, run_dir.saved_model))
+        logger.info("SavedModel of the generator: %s", run_dir.saved_model)
     if config.freeze:
-        written.append(export_lib.export_tflite(paths.saved_model, paths.tflite))
-        logger.info("TensorFlow Lite generator: %s", paths.tflite)
+        written.append(export_lib.export_tflite(run_dir.saved_model, run_dir.tflite))
+        logger.info("TensorFlow Lite generator: %s", run_dir.tflite)
     return written
-
-
-def _read_json(path):
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-def _write_json(path, obj):
-    partial = f"{path}.{os.getpid()}.{time.time_ns()}.partial"
-    with open(partial, "w") as f:
-        json.dump(_jsonable(obj), f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(partial, path)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and math.isinf(obj):
-        return None
-    return obj

@@ -1,6 +1,7 @@
 """The settings of a run and what follows from them: defaults that depend on
-the dataset, the run's name and directory layout, the command that trains
-it, and the seeds of its data order and samples (see `tfdcgan.run`)."""
+the dataset, the run's name (its folder is a `tfdcgan.run_dir.RunDirectory`),
+the command that trains it, and the seeds of its data order and samples
+(see `tfdcgan.run`)."""
 
 import dataclasses
 import math
@@ -91,24 +92,6 @@ NOT_IN_NAME = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class RunPaths:
-    run_dir: str
-    checkpoint_dir: str
-    sample_dir: str
-    logs_dir: str
-    flags_json: str
-    model_json: str
-    stats: str
-    losses_png: str
-    training_gif: str
-    generated_dir: str
-    saved_model: str
-    tflite: str
-    weights_dir: str
-    init_json: str
-
-
 def resolve(config):
     """Fills in what the defaults leave to the dataset and to each other.
 
@@ -181,24 +164,10 @@ def _short(value):
 
 
 def run_paths(config):
-    run_dir = os.path.join(os.path.expanduser(config.out_dir), config.out_name)
-    export_dir = os.path.join(run_dir, "export")
-    return RunPaths(
-        run_dir=run_dir,
-        checkpoint_dir=os.path.join(run_dir, config.checkpoint_dir),
-        sample_dir=os.path.join(run_dir, config.sample_dir),
-        logs_dir=os.path.join(os.path.expanduser(config.logs_dir), config.out_name),
-        flags_json=os.path.join(run_dir, "FLAGS.json"),
-        model_json=os.path.join(run_dir, "model.json"),
-        stats=os.path.join(run_dir, "stats.jsonl"),
-        losses_png=os.path.join(run_dir, "losses.png"),
-        training_gif=os.path.join(run_dir, "training.gif"),
-        generated_dir=os.path.join(run_dir, "generated"),
-        saved_model=os.path.join(export_dir, "saved_model"),
-        tflite=os.path.join(export_dir, "generator.tflite"),
-        weights_dir=os.path.join(run_dir, "weights"),
-        init_json=os.path.join(run_dir, "init_weights.json"),
-    )
+    """The `RunDirectory` of a resolved config (`out_dir/out_name`)."""
+    from tfdcgan.run_dir import RunDirectory
+
+    return RunDirectory.for_config(config)
 
 
 def command_line(kwargs):

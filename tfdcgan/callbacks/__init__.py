@@ -11,8 +11,9 @@
     RunProgbar            the Keras progress bar, numbered for the whole run
     EpochWeights          weights/generator_{epoch:03d}.weights.h5 (and D's)
 
-Each counts steps across `fit()` calls (`StepCallback`), so a run that
-resumes at step N passes `initial_step=N` and continues where it stopped.
+Each reads the global step from the model (`StepCallback`: the optimizers'
+iteration counts, restored with a checkpoint), so a resumed run continues
+where it stopped.
 """
 
 from tfdcgan.callbacks.checkpoint import Checkpointer, NonFiniteWeightsError, RunCheckpoint

@@ -150,7 +150,7 @@ class Checkpointer(StepCallback):
     """
 
     def __init__(self, run_checkpoint, every=200, nan_guard=None):
-        super().__init__(int(run_checkpoint.step.numpy()))
+        super().__init__()
         self.run_checkpoint = run_checkpoint
         self.every = every
         self.nan_guard = nan_guard
@@ -212,11 +212,10 @@ def model_variables(gan):
     stream) keyed by its Keras path without the model's own name, e.g.
     `generator/deconv1/kernel`, `noise_seed`.
 
-    Checkpointing these rather than the model object matters:
-    `tf.train.Checkpoint(model=gan)` does not reach layers that a Keras 3
-    model keeps in Python lists (the networks' convolutions and their
-    batch norms), so their moving statistics, and in test mode their
-    weights, would not be saved or restored.
+    A run's checkpoints key variables by these paths (stable names that
+    say what each is, and that `RunCheckpoint.restore` matches one by one);
+    `tf.train.Checkpoint(model=gan)` reaches the same variables too, since
+    the networks hold their layers as named attributes.
     """
     prefix = gan.name + "/"
     variables = {}

@@ -1,12 +1,12 @@
 """`LossCurves`: per-step stats as JSON lines, and D and G loss curves as a PNG."""
 
-import json
 import os
 import time
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from tfdcgan import jsonfiles
 from tfdcgan.callbacks.steps import StepCallback
 
 LOSSES = ("d_loss", "g_loss", "d_loss_real", "d_loss_fake")
@@ -19,19 +19,18 @@ class LossCurves(StepCallback):
     every `every` steps and at the end of each `fit()`: the losses of D and G
     above, the mean D(x) and D(G(z)) below, each raw and smoothed.
 
-    On a resumed run (`initial_step > 0`), lines after `initial_step`, from
-    steps that were trained again after the checkpoint, are dropped first, so
-    the curves show each step once.
+    On a resumed run, lines after the model's step (from steps that were
+    trained again after the checkpoint) are dropped first, so the curves show
+    each step once.
 
     Args:
         stats_path: str, the JSON-lines file.
         plot_path: str, the PNG.
         every: int, steps between redraws; 0 or None for `fit()` ends only.
-        initial_step: int, steps already done.
     """
 
-    def __init__(self, stats_path, plot_path, every=200, initial_step=0):
-        super().__init__(initial_step)
+    def __init__(self, stats_path, plot_path, every=200):
+        super().__init__()
         self.stats_path = stats_path
         self.plot_path = plot_path
         self.every = every
@@ -39,10 +38,11 @@ class LossCurves(StepCallback):
         self._epoch = 0
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         if self.history is None:
-            self.history = [r for r in read_stats(self.stats_path)
+            self.history = [r for r in jsonfiles.read_jsonl(self.stats_path)
                             if r["step"] <= self.step]
-            _write_lines(self.stats_path, self.history)
+            jsonfiles.write_jsonl(self.stats_path, self.history)
 
     def on_epoch_begin(self, epoch, logs=None):
         super().on_epoch_begin(epoch, logs)
@@ -53,8 +53,7 @@ class LossCurves(StepCallback):
         record = {"step": self.step, "epoch": self._epoch, "time": round(time.time(), 3)}
         record.update(self.step_values)
         self.history.append(record)
-        with open(self.stats_path, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        jsonfiles.append_jsonl(self.stats_path, record)
         if self.every and self.step % self.every == 0:
             self.plot()
 
@@ -65,21 +64,6 @@ class LossCurves(StepCallback):
     def plot(self):
         """Redraws the PNG from the history; returns its path."""
         return plot_curves(self.history or [], self.plot_path)
-
-
-def read_stats(path):
-    """The records of a stats JSON-lines file (a missing file has none; a
-    partly written last line, from a killed process, is ignored)."""
-    if not os.path.exists(path):
-        return []
-    records = []
-    with open(path) as f:
-        for line in f:
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-    return records
 
 
 def plot_curves(records, path, smoothing=0.9):
@@ -123,12 +107,3 @@ def _ema(values, smoothing):
             weight = smoothing * weight + (1 - smoothing)
         out.append(average / weight if weight else float("nan"))
     return out
-
-
-def _write_lines(path, records):
-    directory = os.path.dirname(path)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    with open(path, "w") as f:
-        for r in records:
-            f.write(json.dumps(r) + "\n")

@@ -15,7 +15,6 @@ class NaNGuard(StepCallback):
     the last good checkpoint is never replaced by broken weights.
 
     Args:
-        initial_step: int, steps already done (see `StepCallback`).
         last_checkpoint: optional callable returning the path of the last good
             checkpoint (or None), for the message.
 
@@ -24,8 +23,8 @@ class NaNGuard(StepCallback):
         bad_metrics: the names of the non-finite metrics at that step.
     """
 
-    def __init__(self, initial_step=0, last_checkpoint=None):
-        super().__init__(initial_step)
+    def __init__(self, last_checkpoint=None):
+        super().__init__()
         self.last_checkpoint = last_checkpoint
         self.stopped_at = None
         self.bad_metrics = []

@@ -6,7 +6,6 @@ few steps against a fixed reference set and keeps the best-scoring model in
 a checkpoint folder of its own, beside the run's latest.
 """
 
-import json
 import logging
 import math
 import os
@@ -15,8 +14,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from tfdcgan import jsonfiles
 from tfdcgan.callbacks.checkpoint import RunCheckpoint
-from tfdcgan.callbacks.curves import read_stats
 from tfdcgan.callbacks.steps import StepCallback
 
 logger = logging.getLogger(__name__)
@@ -44,8 +43,8 @@ class SampleQuality(StepCallback):
       `RunCheckpoint`: weights, optimizers, step) to `best_dir` and the score
       to `best_dir/best.json`.
 
-    A resumed run (`initial_step > 0`) drops the lines after `initial_step`
-    from `metrics_path` (steps trained again) and reads the best score so far
+    A resumed run drops the lines after the model's step from
+    `metrics_path` (steps trained again) and reads the best score so far
     from `best.json`, so a worse model never replaces a better one.
     Weights that are NaN or infinite are not scored (a diverged generator's
     samples would cast to black images and give a meaningless number): the
@@ -66,7 +65,6 @@ class SampleQuality(StepCallback):
         seed: int, seed of the generated z and of KID's subsets.
         at_train_end: bool, also evaluate at the end of every `fit()` (unless
             this step was just evaluated).
-        initial_step: int, steps already done (see `StepCallback`).
         **evaluate_kwargs: passed to `tfdcgan.metrics.evaluate`
             (`kid_subsets`, `kid_subset_size`, `coverage_threshold`, ...).
 
@@ -86,8 +84,8 @@ class SampleQuality(StepCallback):
 
     def __init__(self, reference, every=1000, num_samples=10000, metric="fid",
                  best_dir=None, metrics_path=None, log_dir=None, seed=0,
-                 at_train_end=True, initial_step=0, **evaluate_kwargs):
-        super().__init__(initial_step)
+                 at_train_end=True, **evaluate_kwargs):
+        super().__init__()
         from tfdcgan import metrics  # the metrics package is only needed here
 
         if not isinstance(reference, metrics.Reference):
@@ -128,6 +126,7 @@ class SampleQuality(StepCallback):
         return METRICS[self.metric]
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         gan = self.model
         shape = tuple(gan.image_shape)
         if shape != self.reference.image_shape and not self.evaluate_kwargs.get(
@@ -140,15 +139,14 @@ class SampleQuality(StepCallback):
             self._resume()
 
     def _resume(self):
-        records = read_stats(self.metrics_path) if self.metrics_path else []
+        records = jsonfiles.read_jsonl(self.metrics_path) if self.metrics_path else []
         self.history = [r for r in records if r.get("step", math.inf) <= self.step]
         if self.metrics_path:
-            _write_lines(self.metrics_path, self.history)
+            jsonfiles.write_jsonl(self.metrics_path, self.history)
         if self.best_dir:
             path = os.path.join(self.best_dir, BEST_FILE)
-            if os.path.exists(path):
-                with open(path) as f:
-                    best = json.load(f)
+            best = jsonfiles.read_json(path)
+            if best is not None:
                 if best.get("metric") == self.metric:
                     self.best = best
                 else:
@@ -176,6 +174,7 @@ class SampleQuality(StepCallback):
         """
         from tfdcgan import metrics
 
+        self.step = self.model_step()
         if self.history is None:
             self._resume()
         start = time.perf_counter()
@@ -204,9 +203,7 @@ class SampleQuality(StepCallback):
                 f"{k} {record[k]:.4g}" for k in METRICS if k in record))
         self.history.append(record)
         if self.metrics_path:
-            _makedirs_for(self.metrics_path)
-            with open(self.metrics_path, "a") as f:
-                f.write(json.dumps(record, default=_plain) + "\n")
+            jsonfiles.append_jsonl(self.metrics_path, record)
         return record
 
     def _improves(self, record):
@@ -226,7 +223,7 @@ class SampleQuality(StepCallback):
             if path is None:
                 return
             best["checkpoint"] = path
-            _write_json_atomically(os.path.join(self.best_dir, BEST_FILE), best)
+            jsonfiles.write_json(os.path.join(self.best_dir, BEST_FILE), best)
             logger.info("Step %d: best %s so far (%.4g); saved %s", self.step,
                         self.metric, record[self.metric], path)
         self.best = best
@@ -276,30 +273,3 @@ def mnist_reference(data_dir, split="test", cache_dir=None, **classifier_kwargs)
 def _finite(variables):
     return all(bool(tf.reduce_all(tf.math.is_finite(v)))
                for v in variables if tf.as_dtype(v.dtype).is_floating)
-
-
-def _write_lines(path, records):
-    _makedirs_for(path)
-    with open(path, "w") as f:
-        for r in records:
-            f.write(json.dumps(r, default=_plain) + "\n")
-
-
-def _write_json_atomically(path, obj):
-    _makedirs_for(path)
-    partial = path + ".partial"
-    with open(partial, "w") as f:
-        json.dump(obj, f, indent=1, default=_plain)
-    os.replace(partial, path)
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _makedirs_for(path):
-    directory = os.path.dirname(path)
-    if directory:
-        os.makedirs(directory, exist_ok=True)

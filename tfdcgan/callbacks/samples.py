@@ -24,12 +24,10 @@ class SampleGrid(StepCallback):
         labels: integer `[n]` or one-hot `[n, y_dim]` for a conditional model.
         every: int, steps between grids; 0 or None for one at every epoch end.
         prefix: str, file name prefix.
-        initial_step: int, steps already done (see `StepCallback`).
     """
 
-    def __init__(self, directory, z, labels=None, every=200, prefix="train_",
-                 initial_step=0):
-        super().__init__(initial_step)
+    def __init__(self, directory, z, labels=None, every=200, prefix="train_"):
+        super().__init__()
         self.directory = directory
         self.z = z
         self.labels = labels

@@ -27,13 +27,11 @@ class TensorBoardSummaries(StepCallback):
         every: int, steps between scalar points.
         histogram_freq: int, steps between histograms (and images); 0: none.
         images: bool, also write image grids.
-        initial_step: int, steps already done.
     """
 
     def __init__(self, log_dir, z=None, labels=None, real_images=None,
-                 real_labels=None, every=1, histogram_freq=200, images=False,
-                 initial_step=0):
-        super().__init__(initial_step)
+                 real_labels=None, every=1, histogram_freq=200, images=False):
+        super().__init__()
         self.log_dir = log_dir
         self.z = z
         self.labels = labels
