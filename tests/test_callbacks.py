@@ -383,7 +383,27 @@ def test_run_progbar_numbers_epochs_for_the_whole_run(capsys):
     gan = tiny_gan()
     progbar = cb.RunProgbar(epochs=5, steps_per_epoch=4)
     progbar.offset = 2
-    gan.fit(images(2), initial_epoch=2, epochs=3, callbacks=[progbar], verbose=1)
+    gan.fit(images(2), initial_epoch=2, epochs=3, callbacks=[progbar], verbose=0)
     out = capsys.readouterr().out
     assert "Epoch 3/5" in out
     assert "4/4" in out
+
+
+def test_run_log_prints_a_line_every_n_steps_and_at_epoch_ends():
+    import io
+
+    gan = tiny_gan()
+    out = io.StringIO()
+    log = cb.RunLog(epochs=5, steps_per_epoch=4, batch_size=BATCH, every=2, stream=out)
+    gan.fit(images(4), initial_epoch=1, epochs=3, steps_per_epoch=2, callbacks=[log],
+            verbose=0)
+    lines = out.getvalue().splitlines()
+    assert [line.split("  ")[:2] for line in lines] == [
+        ["step 2", "epoch 2/5"], ["epoch 2/5 done", "step 2"],
+        ["step 4", "epoch 3/5"], ["epoch 3/5 done", "step 4"]]
+    assert all("d_loss: " in line and "images/s" in line for line in lines)
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
+    assert isinstance(cb.progress_callback(5, 4, 8, interactive=True), cb.RunProgbar)
+    assert isinstance(cb.progress_callback(5, 4, 8, interactive=False), cb.RunLog)

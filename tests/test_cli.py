@@ -141,7 +141,20 @@ def test_offline_training_writes_the_run_directory(offline_mnist):
         "checkpoint", "ckpt-4.data-00000-of-00001", "ckpt-4.index"]
     logs = cwd / "logs" / os.path.basename(RUN)
     assert any(f.startswith("events.out.tfevents") for f in os.listdir(logs))
-    assert "d_loss:" in result.stdout and "g_loss:" in result.stdout  # the progress bar
+    assert "d_loss:" in result.stdout and "g_loss:" in result.stdout  # the progress lines
+
+
+@pytest.mark.slow
+def test_output_to_a_file_is_whole_lines_not_a_redrawn_bar(offline_mnist):
+    _, _, result = offline_mnist  # stdout was a pipe, not a terminal
+    assert "\r" not in result.stdout and "\b" not in result.stdout
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    steps = [line for line in lines if line.startswith("step ")]
+    assert [line.split()[1] for line in steps] == ["2", "4"]  # every --sample_freq steps
+    assert all("epoch 1/1" in line and "d_loss: " in line and "images/s" in line
+               for line in steps)
+    ends = [line for line in lines if line.startswith("epoch ")]
+    assert len(ends) == 1 and ends[0].startswith("epoch 1/1 done  step 4 ")
 
 
 @pytest.mark.slow

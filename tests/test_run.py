@@ -364,3 +364,17 @@ def test_a_whole_saved_dcgan_gives_its_networks_weights(scans_run, tmp_path):
         mine, theirs = getattr(fresh, network), getattr(gan, network)
         for a, b in zip(mine.variables, theirs.variables):
             np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+
+
+def test_epoch_e_s_order_depends_only_on_the_seed_and_e(tmp_path):
+    config = run.resolve(run.RunConfig(dataset="mnist", data_dir=str(tmp_path), train=True,
+                                       train_size=24, batch_size=8, seed=0))
+
+    def labels(data):
+        return [batch[1].numpy().tolist() for batch in data]
+
+    whole = labels(run.epochs_data(config, 5, 0, 3))
+    assert len(whole) == 9 and whole[0:3] != whole[3:6]  # each epoch its own order
+    assert labels(run.epochs_data(config, 5, 1, 3)) == whole[3:]
+    assert labels(run.epochs_data(config, 5, 1, 2, skip=2)) == whole[5:6]
+    assert labels(run.epochs_data(config, 6, 0, 1)) != whole[0:3]

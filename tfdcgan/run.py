@@ -17,10 +17,13 @@ a finished run.
 
 Exact resume: a checkpoint holds the weights, both optimizers, the noise
 stream, the fixed sample z and where training stands (step, epoch, batch).
-Epoch e's data is loaded with the shuffle seed `epoch_seed(seed, e)`, so its
-order depends only on the seed and e; a run resumed in the middle of an
-epoch reloads that epoch's data and skips the batches already trained (which
-costs decoding them once). `fit()` is called once per epoch for this.
+Epoch e's data is shuffled with the seed `epoch_seed(seed, e)`, so its order
+depends only on the seed and e. Training is one `fit()` over a dataset of the
+remaining epochs (`epochs_data`), so Keras callbacks that keep state across
+epochs (EarlyStopping, CSVLogger, ReduceLROnPlateau, ...) see the whole run.
+A run resumed in the middle of an epoch first finishes that epoch, skipping
+the batches already trained (decoding them once more), in a `fit()` of its
+own: Keras runs the same number of steps in every epoch of one `fit()`.
 """
 
 import dataclasses
@@ -140,7 +143,8 @@ def train(config, run_dir=None, command="python main.py --train", callbacks=()):
         if start_epoch >= config.epoch:
             logger.info("The run has already trained %d of %d epochs; raise --epoch "
                         "to train more.", start_epoch, config.epoch)
-        _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks)
+        else:
+            _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks)
         _finish(run_dir, gan, ckpt, run_callbacks, command)
     logger.info("Trained to step %d. Samples: %s; loss curves: %s; TensorBoard: "
                 "tensorboard --logdir %s", gan.step, run_dir.sample_dir,
@@ -177,29 +181,43 @@ def _start(config, run_dir, seed):
         logger.info("Starting a new run (seed %d)%s.", seed, "".join(
             f"; {name.split('_')[1]} weights from {path}" for name, path in init.items()))
         run_dir.record_init_weights(init)
-    if int(ckpt.epoch.numpy()) < config.epoch:
-        data, info = load_data(config, seed, int(ckpt.epoch.numpy()), quiet=info is not None)
-        _check_data(gan, data)
-    else:
-        info = None
+    if int(ckpt.epoch.numpy()) >= config.epoch:
+        return gan, ckpt, None
+    if info is None:
+        _, info = load_data(config, seed, 0)
     return gan, ckpt, info
 
 
 def _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks):
-    """Trains epochs `start_epoch` .. `config.epoch - 1`, the first from its
-    batch `skip`."""
-    all_callbacks = run_callbacks.in_order(callbacks)
-    for epoch in range(start_epoch, config.epoch):
-        if run_callbacks.stop.received:
+    """Trains epochs `start_epoch` .. `config.epoch - 1` in one `fit()`; a
+    run stopped in epoch `start_epoch` after `skip` batches first finishes
+    that epoch in a `fit()` of its own."""
+    all_callbacks = run_callbacks.in_order(_user_callbacks(callbacks))
+    steps = info.steps_per_epoch
+    spans = [(start_epoch, config.epoch, 0)]
+    if skip:
+        spans = [(start_epoch, start_epoch + 1, skip), (start_epoch + 1, config.epoch, 0)]
+    for first, last, skipped in spans:
+        if first >= last:
             break
-        data, info = load_data(config, seed, epoch, quiet=True)
-        first = skip if epoch == start_epoch else 0
-        run_callbacks.progress.offset = first
-        gan.fit(data.skip(first) if first else data, initial_epoch=epoch,
-                epochs=epoch + 1, steps_per_epoch=info.steps_per_epoch - first,
-                callbacks=all_callbacks, verbose=1)
-        if run_callbacks.guard.tripped or run_callbacks.stop.received:
+        run_callbacks.progress.offset = skipped
+        data = epochs_data(config, seed, first, last, skip=skipped)
+        _check_data(gan, data)
+        gan.fit(data, initial_epoch=first, epochs=last, steps_per_epoch=steps - skipped,
+                callbacks=all_callbacks, verbose=0)
+        if gan.stop_training:  # NaN, a signal, or a callback such as EarlyStopping
             break
+
+
+def _user_callbacks(callbacks):
+    """The user's callbacks, less `keras.callbacks.BackupAndRestore`: the
+    run's checkpoints already back up everything training needs (mid-epoch
+    too, exactly), and its epoch-end backup would be restored over them."""
+    kept = [c for c in callbacks if not isinstance(c, keras.callbacks.BackupAndRestore)]
+    if len(kept) < len(callbacks):
+        logger.warning("keras.callbacks.BackupAndRestore is not used: the run's "
+                       "checkpoints already back up training and resume it exactly.")
+    return kept
 
 
 def _finish(run_dir, gan, ckpt, run_callbacks, command):
@@ -240,7 +258,8 @@ def training_callbacks(config, run_dir, gan, ckpt, seed, info, stop=None):
             images=config.G_img_sum),
         checkpointer=cb.Checkpointer(ckpt, every=config.ckpt_freq, nan_guard=guard),
         stop=stop or cb.StopOnSignal(),
-        progress=cb.RunProgbar(config.epoch, info.steps_per_epoch if info else 0),
+        progress=cb.progress_callback(config.epoch, info.steps_per_epoch if info else 0,
+                                      config.batch_size, every=config.sample_freq),
         quality=quality_callback(config, run_dir, seed) if config.quality_freq else None,
         weights=(cb.EpochWeights(run_dir.weights_dir) if config.save_weights_per_epoch
                  else None))
@@ -305,18 +324,39 @@ def _training_images(config, seed, n):
 
 
 def load_data(config, seed, epoch, quiet=False, **overrides):
-    """Epoch `epoch`'s data, shuffled with `epoch_seed(seed, epoch)`.
+    """A dataset and its info, shuffled with `epoch_seed(seed, epoch)` (for
+    the info and single batches; training reads `epochs_data`).
 
     Returns `(dataset, info)` from `tfdcgan.data.load_dataset`. With `quiet`,
-    the loader's log messages (already shown for an earlier epoch) are not
-    repeated.
+    the loader's log messages (already shown) are not repeated.
     """
+    return _load(config, quiet, **{"seed": epoch_seed(seed, epoch), **overrides})
+
+
+def epochs_data(config, seed, first, last, skip=0):
+    """Epochs `first` .. `last - 1` as one dataset, less the first `skip`
+    batches. Epoch e is shuffled with `epoch_seed(seed, e)` (through
+    `tfdcgan.data.pipeline.seeded_order`), so its order depends only on the
+    seed and e, wherever the dataset starts; each epoch's pipeline is built
+    when the previous one ends."""
+    seeds = tf.constant([epoch_seed(seed, e) for e in range(first, last)], tf.int64)
+
+    @tf.autograph.experimental.do_not_convert  # (the loader is plain Python, run once)
+    def epoch(shuffle_seed):
+        data, _ = _load(config, quiet=True, seed=shuffle_seed)
+        return data
+
+    data = tf.data.Dataset.from_tensor_slices(seeds).flat_map(epoch)
+    return data.skip(skip) if skip else data
+
+
+def _load(config, quiet, **overrides):
     options = dict(
         input_fname_pattern=config.input_fname_pattern, c_dim=config.c_dim,
         crop=config.crop, input_height=config.input_height,
         input_width=config.input_width, output_height=config.output_height,
         output_width=config.output_width, batch_size=config.batch_size,
-        train_size=config.train_size, shuffle=True, seed=epoch_seed(seed, epoch),
+        train_size=config.train_size, shuffle=True,
         labels=bool(config.y_dim), small_images=config.small_images)
     options.update(overrides)
     data_logger = logging.getLogger(data_lib.__name__)

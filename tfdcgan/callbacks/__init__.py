@@ -9,6 +9,7 @@
     Checkpointer          save every N steps and at epoch ends
     StopOnSignal          Ctrl-C / SIGTERM: stop cleanly after this step
     RunProgbar            the Keras progress bar, numbered for the whole run
+    RunLog                progress as lines, for stdout that is not a terminal
     EpochWeights          weights/generator_{epoch:03d}.weights.h5 (and D's)
 
 Each reads the global step from the model (`StepCallback`: the optimizers'
@@ -21,7 +22,7 @@ from tfdcgan.callbacks.curves import LossCurves
 from tfdcgan.callbacks.gif import TrainingGif
 from tfdcgan.callbacks.interrupt import StopOnSignal
 from tfdcgan.callbacks.nan_guard import NaNGuard
-from tfdcgan.callbacks.progbar import RunProgbar
+from tfdcgan.callbacks.progbar import RunLog, RunProgbar, progress_callback
 from tfdcgan.callbacks.samples import SampleGrid
 from tfdcgan.callbacks.steps import StepCallback
 from tfdcgan.callbacks.tensorboard import TensorBoardSummaries

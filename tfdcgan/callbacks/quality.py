@@ -27,7 +27,7 @@ BEST_FILE = "best.json"
 
 class SampleQuality(StepCallback):
     """Scores `num_samples` generated images against `reference` every
-    `every` steps and at the end of each `fit()`.
+    `every` steps and at the end of each epoch and `fit()`.
 
     Each evaluation generates `gan.generate(num_samples, seed=seed)` (the same
     z every time, inference-mode batch norm, so scores differ only by the
@@ -63,8 +63,8 @@ class SampleQuality(StepCallback):
         metrics_path: str or None, the JSON-lines file.
         log_dir: str or None, TensorBoard event folder.
         seed: int, seed of the generated z and of KID's subsets.
-        at_train_end: bool, also evaluate at the end of every `fit()` (unless
-            this step was just evaluated).
+        at_train_end: bool, also evaluate at the end of every epoch and of
+            every `fit()` (unless this step was just evaluated).
         **evaluate_kwargs: passed to `tfdcgan.metrics.evaluate`
             (`kid_subsets`, `kid_subset_size`, `coverage_threshold`, ...).
 
@@ -158,6 +158,10 @@ class SampleQuality(StepCallback):
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
         if self.every and self.step % self.every == 0:
+            self.evaluate()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.at_train_end and self.step and self._evaluated_step != self.step:
             self.evaluate()
 
     def on_train_end(self, logs=None):

@@ -153,9 +153,13 @@ def digits_dataset(images, labels, *, batch_size, shuffle, seed, c_dim,
     images = tf.constant(images)
     if labels is not None:
         labels = tf.constant(labels.astype(np.int32))
-    ds = tf.data.Dataset.range(int(images.shape[0]))
-    if shuffle:
-        ds = ds.shuffle(int(images.shape[0]), seed=seed)
+    count = int(images.shape[0])
+    if shuffle and isinstance(seed, tf.Tensor):
+        ds = tf.data.Dataset.from_tensor_slices(pipeline.seeded_order(count, seed))
+    else:
+        ds = tf.data.Dataset.range(count)
+        if shuffle:
+            ds = ds.shuffle(count, seed=seed)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     native = tuple(images.shape[1:3]) == tuple(output_size)
 

@@ -44,7 +44,9 @@ def image_pipeline(files, headers, *, c_dim, crop_size, output_size,
         output_size: `(height, width)`.
         batch_size, drop_remainder: as for `Dataset.batch`.
         shuffle, seed: shuffle every epoch; a seed makes order and output
-            reproducible (and turns on deterministic parallel decoding).
+            reproducible (and turns on deterministic parallel decoding). A
+            seed that is a tensor (computed in a dataset function) gives one
+            order, `seeded_order(count, seed)`.
         cache: None, "memory" or a file path prefix for `Dataset.cache`.
         prefetch_to_device: see `finish`.
     """
@@ -63,8 +65,14 @@ def image_pipeline(files, headers, *, c_dim, crop_size, output_size,
 
     # Paths as bytes: a name that is not valid UTF-8 (common on disks written
     # by other systems) cannot become a TensorFlow string otherwise.
-    ds = tf.data.Dataset.from_tensor_slices(([os.fsencode(f) for f in files], use_pillow))
-    if shuffle:
+    sources = ([os.fsencode(f) for f in files], use_pillow)
+    if shuffle and isinstance(seed, tf.Tensor):
+        if cache is not None:
+            raise ValueError("A cached dataset takes an int seed, not a tensor.")
+        order = seeded_order(count, seed)
+        sources = tuple(tf.gather(tf.constant(t), order) for t in sources)
+    ds = tf.data.Dataset.from_tensor_slices(sources)
+    if shuffle and not isinstance(seed, tf.Tensor):
         ds = ds.shuffle(count, seed=seed, reshuffle_each_iteration=cache is None)
     deterministic = seed is not None or not shuffle
     ds = ds.map(load, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
@@ -192,6 +200,15 @@ def _resize(images, output_size, crop_size):
     else:
         resized = resize()
     return tf.ensure_shape(resized, [*images.shape[:-3], *output_size, images.shape[-1]])
+
+
+def seeded_order(count, seed):
+    """A permutation of `range(count)` (int64) fixed by `seed`, an int64
+    scalar that may be a tensor: what a dataset built inside a dataset
+    function (one per epoch, as `tfdcgan.run.epochs_data` does) shuffles
+    with, since `Dataset.shuffle` cannot take a seed computed there."""
+    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+    return tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed)
 
 
 def finish(ds, prefetch_to_device=None):
