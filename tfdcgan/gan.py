@@ -212,10 +212,10 @@ class GAN(keras.Model):
         if isinstance(x, tf.data.Dataset):
             # A dataset shuffles itself; Keras would warn that it cannot.
             kwargs.setdefault("shuffle", False)
-        history = super().fit(x, y, *args, **kwargs)
-        # Keras does this for a `model.optimizer` that is one optimizer only.
-        self.optimizer.finalize_variable_values()
-        return history
+        # (With `use_ema` optimizers the networks keep their live weights:
+        # Keras's end-of-fit swap applies to a single optimizer only; call
+        # `gan.optimizer.finalize_variable_values()` to swap in the averages.)
+        return super().fit(x, y, *args, **kwargs)
 
     def check_data(self, x, y=None):
         """Raises ValueError when `x` (a `tf.data.Dataset`, an array, or an

@@ -58,8 +58,10 @@ class GANOptimizers:
                 optimizer.build(network.trainable_variables)
 
     def finalize_variable_values(self, variables=None):
-        """What `fit()` does at its end for one optimizer, for each on its own
-        network: with `use_ema`, the networks' weights become the averages."""
+        """Keras's end-of-fit step for one optimizer, done for each on its own
+        network: with `use_ema`, the networks' weights become the averages.
+        `fit()` does not call it (the live weights stay, to train on); call it
+        to keep the averages."""
         for optimizer, network in self._pairs():
             optimizer.finalize_variable_values(network.trainable_variables)
 
