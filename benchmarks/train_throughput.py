@@ -7,7 +7,7 @@
 
 Models (`--models`): `pytorch64`, the pytorch/examples DCGAN (64x64x3, kernel
 4, gf_dim = df_dim = 64: exactly its FLOPs); `celeba`, carpedm20's CelebA model
-(kernel 5); `mnist`, the 28x28x1 model (two stride-2 layers, kernel 5). Batch 64.
+(kernel 5); `mnist`, the 28x28x1 model (three stride-2 layers, kernel 5). Batch 64.
 
 Implementations (`--impls`):
     tfdcgan         `tfdcgan.DCGAN`, its `compile()` defaults, the step `fit()` runs.
@@ -67,7 +67,7 @@ MODELS = {
     "pytorch64": (64, 3, 4),
     # carpedm20/DCGAN-tensorflow's CelebA model: 64x64x3, kernel 5.
     "celeba": (64, 3, 5),
-    # The 28x28x1 MNIST model (unconditional, two stride-2 layers, kernel 5).
+    # The 28x28x1 MNIST model (unconditional, three stride-2 layers, kernel 5).
     "mnist": (28, 1, 5),
 }
 IMPLS = ("tfdcgan", "pytorch", "keras")
@@ -346,11 +346,15 @@ def _keras_networks(keras, spec):
          layers.Dense(base * base * spec.g_channels[0], use_bias=False,
                       kernel_initializer=init),
          layers.Reshape((base, base, spec.g_channels[0])), norm(), layers.ReLU()]
+    sizes = spec.sizes[::-1]
     for i in range(spec.num_layers):
         last = i == spec.num_layers - 1
         g.append(layers.Conv2DTranspose(spec.g_channels[i + 1], spec.kernel, strides=2,
                                         padding="same", use_bias=last,
                                         kernel_initializer=init))
+        extra = 2 * sizes[i] - sizes[i + 1]  # an odd size: crop as tfdcgan does
+        if extra:
+            g.append(layers.Cropping2D(((0, extra), (0, extra))))
         g += [layers.Activation("tanh")] if last else [norm(), layers.ReLU()]
     d = [keras.Input((spec.height, spec.height, spec.c_dim))]
     for i in range(spec.num_layers):
@@ -509,12 +513,24 @@ def _torch_padding(kernel):
     return padding, 2 - kernel + 2 * padding
 
 
+def _torch_output_padding(kernel, size, target):
+    """output_padding that takes a stride-2 transposed convolution from `size`
+    to `target` (2*size, or 2*size - 1 where tfdcgan crops an odd size)."""
+    padding, output_padding = _torch_padding(kernel)
+    output_padding -= 2 * size - target
+    if not 0 <= output_padding < 2:
+        raise ValueError(f"kernel {kernel} cannot take {size} to {target} pixels")
+    return output_padding
+
+
 def _torch_generator(nn, spec):
-    padding, output_padding = _torch_padding(spec.kernel)
+    padding, _ = _torch_padding(spec.kernel)
     ch = spec.g_channels
+    sizes = spec.sizes[::-1]
     layers = [nn.ConvTranspose2d(spec.z_dim, ch[0], spec.sizes[-1], 1, 0, bias=False),
               nn.BatchNorm2d(ch[0]), nn.ReLU(True)]
     for i in range(spec.num_layers):
+        output_padding = _torch_output_padding(spec.kernel, sizes[i], sizes[i + 1])
         layers.append(nn.ConvTranspose2d(ch[i], ch[i + 1], spec.kernel, 2, padding,
                                          output_padding, bias=False))
         last = i == spec.num_layers - 1
