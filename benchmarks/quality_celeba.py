@@ -433,9 +433,13 @@ def run(args, log=print):
                     key = f"{row}/s{seed}/{steps}"
                     if key in done:
                         continue
-                    previous = [done.get(f"{row}/s{seed}/{s}") for s in args.steps if s < steps]
-                    seconds = previous[-1]["train_seconds"] if previous else 0.0
-                    cpu = previous[-1]["cpu_seconds"] if previous else 0.0
+                    # Time so far: the row's longest finished turn (of this
+                    # run or an earlier one with other --steps).
+                    previous = max((r for k, r in done.items()
+                                    if k.startswith(f"{row}/s{seed}/") and r["steps"] < steps),
+                                   key=lambda r: r["steps"], default=None)
+                    seconds = previous["train_seconds"] if previous else 0.0
+                    cpu = previous["cpu_seconds"] if previous else 0.0
                     log(f"{row} seed {seed}: training to step {steps}...")
                     start, cpu_start = time.perf_counter(), _cpu_seconds()
                     if row == "torch":
