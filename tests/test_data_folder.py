@@ -410,3 +410,19 @@ def test_an_unreadable_file_whose_name_is_not_utf8_is_skipped_and_named_escaped(
     assert [name for name, _ in info.skipped] == ["caf\\xe9.jpg"]
     assert "caf\\xe9.jpg" in caplog.text
     json.dumps(info.to_dict())  # savable
+
+
+def test_shards_of_one_shuffle_are_disjoint_and_cover_the_folder(tmp_path):
+    # Each worker of a cluster decodes only its own files of every epoch.
+    save_jpegs(tmp_path / "faces", 12)
+
+    def images(shard=None):
+        data = image_folder(str(tmp_path), "faces", batch_size=2, seed=3, output_height=16,
+                            shard=shard)
+        return [image.tobytes() for batch in data for image in batch.numpy()]
+
+    everything = images()
+    shards = [images((3, index)) for index in range(3)]
+    assert [len(s) for s in shards] == [4, 4, 4]
+    assert len(set(everything)) == 12
+    assert sorted(shards[0] + shards[1] + shards[2]) == sorted(everything)

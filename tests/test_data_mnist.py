@@ -142,3 +142,16 @@ def test_bundled_set_is_the_first_10000_official_digits_and_the_tool_rebuilds_it
         committed = os.path.join(ASSETS, os.path.basename(path))
         with gzip.open(path) as a, gzip.open(committed) as b:
             assert hashlib.md5(a.read()).digest() == hashlib.md5(b.read()).digest()
+
+
+def test_shards_of_one_shuffle_are_disjoint_and_cover_the_epoch():
+    # Workers of a cluster shuffle with the same seed and keep every n-th digit.
+    def digits(shard=None):
+        data = mnist(None, batch_size=5, labels=False, seed=7, train_size=60, shard=shard)
+        return [image.tobytes() for batch in data for image in batch.numpy()]
+
+    everything = digits()
+    first, second = digits((2, 0)), digits((2, 1))
+    assert len(first) == len(second) == 30
+    assert not set(first) & set(second)
+    assert sorted(first + second) == sorted(everything)

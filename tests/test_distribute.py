@@ -1,4 +1,5 @@
 import json
+import logging
 import os
 import pathlib
 import socket
@@ -10,6 +11,8 @@ import pytest
 import tensorflow as tf
 
 import tfdcgan
+from tfdcgan import cluster
+from tfdcgan import run
 
 TINY = dict(output_height=28, c_dim=1, z_dim=16, gf_dim=8, df_dim=8)
 
@@ -20,12 +23,13 @@ def images(n=64, seed=0):
 
 @pytest.fixture(scope="module")
 def mirrored():
-    """One strategy for the module: two MirroredStrategy objects in one process
-    can reuse each other's collective instance keys."""
+    """The command line's strategy (`--strategy mirrored`), one per process:
+    two MirroredStrategy objects in one process can reuse each other's
+    collective instance keys."""
     devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-    if len(devices) < 2:
+    if len(devices) != 2:
         pytest.skip("TensorFlow started before conftest could split the CPU in two")
-    return tf.distribute.MirroredStrategy(devices[:2])
+    return cluster.start("mirrored").strategy
 
 
 def test_mirrored_strategy_over_two_cpu_devices(mirrored):
@@ -72,6 +76,35 @@ def test_mirrored_loss_is_averaged_over_the_global_batch(mirrored):
     assert not np.allclose(single[0], initial[0])
     for m, s in zip(two, single):
         np.testing.assert_allclose(m, s, rtol=1e-4, atol=1e-6)
+
+
+def test_mirrored_through_the_command_line_trains_checkpoints_and_resumes(
+        mirrored, tmp_path, caplog):
+    # `tfdcgan.run.main` is what main.py calls with the flags.
+    flags = dict(dataset="mnist", data_dir=str(tmp_path / "none"), train=True,
+                 train_size=160, batch_size=16, gf_dim=4, df_dim=4, z_dim=8, seed=5,
+                 sample_freq=5, ckpt_freq=5, strategy="mirrored",
+                 out_dir=str(tmp_path / "out"), logs_dir=str(tmp_path / "logs"))
+    gan, run_dir = run.main(epoch=1, **flags)
+    steps = 160 // 16  # each step: the global batch of 16, 8 per replica
+    assert mirrored.num_replicas_in_sync == 2
+    assert gan.distribute_strategy is mirrored
+    assert run_dir.step == steps == gan.step
+    assert os.path.exists(os.path.join(run_dir.sample_dir, f"train_{steps:08d}.png"))
+    for variable in gan.generator.trainable_variables:
+        first, second = mirrored.experimental_local_results(variable.value)
+        np.testing.assert_array_equal(first.numpy(), second.numpy())
+    trained = [v.numpy() for v in gan.generator.trainable_variables]
+
+    with caplog.at_level(logging.INFO, logger="tfdcgan.run"):
+        gan, run_dir = run.main(epoch=2, **flags)  # the same command, one epoch more
+    assert f"step {steps}, epoch 2, 0 batches into it" in caplog.text
+    assert "2 replicas in sync; global batch 16 (8 per replica)" in caplog.text
+    assert run_dir.step == 2 * steps == gan.step
+    resumed = run.load(run.resolve(run.RunConfig(epoch=2, **flags)), run_dir)
+    assert resumed.step == 2 * steps
+    assert any(not np.array_equal(t, v.numpy())
+               for t, v in zip(trained, resumed.generator.trainable_variables))
 
 
 def free_port():

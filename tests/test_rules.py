@@ -3,6 +3,7 @@
 (tests/test_cli.py walks a table of bad values through main.py.)
 """
 
+import json
 import os
 import sys
 
@@ -52,6 +53,7 @@ def test_every_run_setting_has_a_rule_and_its_default_passes():
     (dict(dataset="mnist", train=True, init_generator="nowhere.weights.h5"), "init_generator"),
     (dict(dataset="mnist", train=True, init_discriminator="netD_5.pth"), "init_discriminator"),
     (dict(dataset="mnist", save_weights_per_epoch=True), "save_weights_per_epoch"),
+    (dict(dataset="mnist", model="basic", sync_batch_norm=True), "sync_batch_norm"),
 ])
 def test_run_main_refuses_bad_settings_before_writing_anything(tmp_path, kwargs, named):
     with pytest.raises(rules.SettingError) as error:
@@ -147,3 +149,37 @@ def test_choice_flags_list_their_choices_in_their_help():
         if rule.kind == "choice" and name != "visualize_option":
             for choice in rule.options():
                 assert str(choice) in values[name].help, (name, choice)
+
+
+TWO_WORKERS = {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}
+
+
+@pytest.mark.parametrize("tf_config, batch_size, named, words", [
+    (None, 64, "strategy", "needs the environment variable TF_CONFIG"),
+    ("{not json", 64, "strategy", "TF_CONFIG must be JSON"),
+    ('{"cluster": {"worker": ["127.0.0.1:1"]}}', 64, "strategy", "TF_CONFIG must be JSON"),
+    (json.dumps({"cluster": TWO_WORKERS, "task": {"type": "worker", "index": 2}}), 64,
+     "strategy", "task index 2 is not in its cluster's 2 worker"),
+    (json.dumps({"cluster": {**TWO_WORKERS, "ps": ["127.0.0.1:3"]},
+                 "task": {"type": "ps", "index": 0}}), 64, "strategy", "must be chief or worker"),
+    (json.dumps({"cluster": {"chief": ["127.0.0.1:0"], **TWO_WORKERS},
+                 "task": {"type": "chief", "index": 0}}), 64, "batch_size",
+     "split between the 3 workers of TF_CONFIG: must be a multiple of 3"),
+])
+def test_multi_worker_needs_a_cluster_in_tf_config_before_any_work(
+        tmp_path, monkeypatch, tf_config, batch_size, named, words):
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    with pytest.raises(rules.SettingError) as error:
+        run.main(dataset="mnist", train=True, strategy="multi_worker", batch_size=batch_size,
+                 out_dir=str(tmp_path / "out"), logs_dir=str(tmp_path / "logs"))
+    assert error.value.name == named
+    assert words in str(error.value) and "\n" not in str(error.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_usable_cluster_passes_and_counts_its_workers():
+    tf_config = json.dumps({"cluster": TWO_WORKERS, "task": {"type": "worker", "index": 1}})
+    assert rules.check_cluster(64, tf_config) == 2

@@ -34,6 +34,12 @@ class DCGAN(GAN):
         d_head: str, "one_logit" (default: one logit and the sigmoid losses)
             or "two_logit" (two logits, `[fake, real]`, and softmax
             cross-entropy, as sugyan/tf-dcgan; see `Discriminator`).
+        sync_batch_norm: bool, batch-norm statistics over the global batch
+            of every replica of a `tf.distribute` strategy (Keras's
+            `BatchNormalization(synchronized=True)`: one all-reduce per layer
+            and step, and the unfused kernel), so the moving averages agree
+            on every worker. Without it each replica normalises its own share
+            of the batch and keeps its own moving averages.
 
     Example:
     >>> gan = tfdcgan.DCGAN(output_height=28, c_dim=1)
@@ -46,7 +52,7 @@ class DCGAN(GAN):
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  gf_dim=64, df_dim=64, kernel_size=5, y_dim=None, num_layers=None,
                  z_dist="uniform_signed", g_steps=1, seed=None, d_head="one_logit",
-                 **kwargs):
+                 sync_batch_norm=False, **kwargs):
         # Before anything is built: a depth that leaves no pixels or networks
         # too large for memory would otherwise fail deep inside Keras.
         rules.check_network(output_height=output_height, output_width=output_width,
@@ -58,11 +64,13 @@ class DCGAN(GAN):
         generator = Generator(
             output_height=output_height, output_width=output_width, c_dim=c_dim,
             z_dim=z_dim, gf_dim=gf_dim, kernel_size=kernel_size, y_dim=y_dim,
-            num_layers=num_layers, seed=seed, name="generator")
+            num_layers=num_layers, seed=seed, sync_batch_norm=sync_batch_norm,
+            name="generator")
         discriminator = Discriminator(
             input_height=output_height, input_width=output_width, c_dim=c_dim,
             df_dim=df_dim, kernel_size=kernel_size, y_dim=y_dim,
-            num_layers=num_layers, seed=seed, head=d_head, name="discriminator")
+            num_layers=num_layers, seed=seed, head=d_head,
+            sync_batch_norm=sync_batch_norm, name="discriminator")
         super().__init__(generator, discriminator, z_dist=z_dist, g_steps=g_steps,
                          seed=seed, **kwargs)
         self.output_height = output_height
@@ -71,6 +79,7 @@ class DCGAN(GAN):
         self.gf_dim = gf_dim
         self.df_dim = df_dim
         self.kernel_size = kernel_size
+        self.sync_batch_norm = sync_batch_norm
         self.num_layers = generator.num_layers  # (d_head: GAN.d_head, from the discriminator)
 
     def get_config(self):
@@ -89,6 +98,7 @@ class DCGAN(GAN):
             "g_steps": self.g_steps,
             "seed": self.seed,
             "d_head": self.d_head,
+            "sync_batch_norm": self.sync_batch_norm,
         })
         return config
 

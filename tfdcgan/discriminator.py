@@ -54,7 +54,8 @@ class Discriminator(keras.Model):
 
     def __init__(self, input_height=64, input_width=None, c_dim=3, df_dim=64,
                  kernel_size=5, y_dim=None, num_layers=None, momentum=0.9,
-                 epsilon=1e-5, seed=None, head="one_logit", **kwargs):
+                 epsilon=1e-5, seed=None, head="one_logit", sync_batch_norm=False,
+                 **kwargs):
         super().__init__(**kwargs)
         rules.check_network(input_height=input_height, input_width=input_width,
                             c_dim=c_dim, df_dim=df_dim, kernel_size=kernel_size,
@@ -73,6 +74,7 @@ class Discriminator(keras.Model):
         self.epsilon = epsilon
         self.seed = seed
         self.head = head
+        self.sync_batch_norm = sync_batch_norm
         self.image_shape = (input_height, input_width, c_dim)
 
         self._sizes = architecture.feature_map_sizes(input_height, input_width, num_layers)
@@ -88,7 +90,8 @@ class Discriminator(keras.Model):
                 name=f"conv{i + 1}"))
             if i > 0:
                 setattr(self, f"conv{i + 1}_norm", FusedBatchNormalization(
-                    momentum=momentum, epsilon=epsilon, name=f"conv{i + 1}_norm"))
+                    momentum=momentum, epsilon=epsilon, synchronized=sync_batch_norm,
+                    name=f"conv{i + 1}_norm"))
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
         self.flatten = keras.layers.Flatten()
         # float32 logits keep the losses stable under mixed precision.
@@ -154,5 +157,6 @@ class Discriminator(keras.Model):
             "epsilon": self.epsilon,
             "seed": self.seed,
             "head": self.head,
+            "sync_batch_norm": self.sync_batch_norm,
         })
         return config

@@ -209,13 +209,23 @@ class GAN(keras.Model):
                 before any training step.
         """
         self.check_data(x, y)
-        if isinstance(x, tf.data.Dataset):
+        if isinstance(x, (tf.data.Dataset, tf.distribute.DistributedDataset)):
             # A dataset shuffles itself; Keras would warn that it cannot.
             kwargs.setdefault("shuffle", False)
         # (With `use_ema` optimizers the networks keep their live weights:
         # Keras's end-of-fit swap applies to a single optimizer only; call
         # `gan.optimizer.finalize_variable_values()` to swap in the averages.)
         return super().fit(x, y, *args, **kwargs)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a strategy Keras builds the model on a first batch, reduced
+        # with `strategy.reduce(MEAN, axis=None)`, which fails on the
+        # per-replica batches of MultiWorkerMirroredStrategy (Keras 3.15). A
+        # GAN is built by `__init__` and `compile` (as Keras assumes without a
+        # strategy, where it skips this too).
+        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def check_data(self, x, y=None):
         """Raises ValueError when `x` (a `tf.data.Dataset`, an array, or an

@@ -58,7 +58,7 @@ class Generator(keras.Model):
 
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  gf_dim=64, kernel_size=5, y_dim=None, num_layers=None,
-                 momentum=0.9, epsilon=1e-5, seed=None, **kwargs):
+                 momentum=0.9, epsilon=1e-5, seed=None, sync_batch_norm=False, **kwargs):
         super().__init__(**kwargs)
         rules.check_network(output_height=output_height, output_width=output_width,
                             c_dim=c_dim, z_dim=z_dim, gf_dim=gf_dim,
@@ -77,6 +77,7 @@ class Generator(keras.Model):
         self.momentum = momentum
         self.epsilon = epsilon
         self.seed = seed
+        self.sync_batch_norm = sync_batch_norm
         self.image_shape = (output_height, output_width, c_dim)
 
         # Sizes from the smallest map up to the image.
@@ -86,7 +87,8 @@ class Generator(keras.Model):
         self._channels.append(c_dim)
 
         def batch_norm(name):
-            return FusedBatchNormalization(momentum=momentum, epsilon=epsilon, name=name)
+            return FusedBatchNormalization(momentum=momentum, epsilon=epsilon,
+                                           synchronized=sync_batch_norm, name=name)
 
         self.project = keras.layers.Dense(
             self._sizes[0][0] * self._sizes[0][1] * self._channels[0], use_bias=False,
@@ -168,6 +170,7 @@ class Generator(keras.Model):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
             "seed": self.seed,
+            "sync_batch_norm": self.sync_batch_norm,
         })
         return config
 

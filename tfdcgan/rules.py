@@ -243,6 +243,7 @@ RULES = {
     "strategy": Rule("choice", choices=STRATEGIES),
     "mixed_precision": Rule("choice", choices=MIXED_PRECISION),
     "deterministic": _BOOL,
+    "sync_batch_norm": _BOOL,
     "quality_freq": _int(0),
     "quality_metric": Rule("choice", choices=_quality_metrics),
     "quality_samples": _int(2),
@@ -406,11 +407,58 @@ def check_combination(config):
         raise SettingError("quality_metric", c.quality_metric, (
             "counts MNIST digit classes, so it needs --dataset mnist; use fid or "
             "kid for an image folder"))
+    if c.sync_batch_norm and c.model != "dcgan":
+        raise SettingError("sync_batch_norm", c.sync_batch_norm,
+                           "only model=dcgan has batch norm; the basic model has none")
+    if c.strategy == "multi_worker":
+        check_cluster(c.batch_size)
     if not c.train:
         for name in TRAINING_ONLY:
             if getattr(c, name):
                 raise SettingError(name, getattr(c, name),
                                    "only acts while training: give it with train")
+
+
+def check_cluster(batch_size, tf_config=None):
+    """Rules of `strategy=multi_worker`: `TF_CONFIG` (read from the
+    environment unless given) names a cluster of workers and this process's
+    task in it, and `batch_size`, the global batch, splits evenly between
+    the workers.
+
+    Returns:
+        int, the number of workers.
+    """
+    import json
+
+    tf_config = os.environ.get("TF_CONFIG", "") if tf_config is None else tf_config
+    how = "(README, \"Several machines\")"
+    if not tf_config.strip():
+        raise SettingError("strategy", "multi_worker", (
+            f"needs the environment variable TF_CONFIG: the cluster and this "
+            f"worker's place in it {how}"))
+    try:
+        parsed = json.loads(tf_config)
+        cluster, task = parsed["cluster"], parsed["task"]
+        members = cluster[task["type"]]
+        index = int(task["index"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise SettingError("strategy", "multi_worker", (
+            f"TF_CONFIG must be JSON with \"cluster\" (lists of host:port by task "
+            f"type) and \"task\" (this process's type and index) {how}; "
+            f"{type(error).__name__}: {error}")) from None
+    if task["type"] not in ("chief", "worker"):
+        raise SettingError("strategy", "multi_worker", (
+            f"TF_CONFIG's task type is {task['type']!r}; must be chief or worker"))
+    if not 0 <= index < len(members):
+        raise SettingError("strategy", "multi_worker", (
+            f"TF_CONFIG's task index {index} is not in its cluster's "
+            f"{len(members)} {task['type']} address(es)"))
+    workers = len(cluster.get("chief", [])) + len(cluster.get("worker", []))
+    if batch_size % workers:
+        raise SettingError("batch_size", batch_size, (
+            f"is the global batch, split between the {workers} workers of "
+            f"TF_CONFIG: must be a multiple of {workers}"))
+    return workers
 
 
 def check_paths(config):

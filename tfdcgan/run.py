@@ -24,6 +24,14 @@ epochs (EarlyStopping, CSVLogger, ReduceLROnPlateau, ...) see the whole run.
 A run resumed in the middle of an epoch first finishes that epoch, skipping
 the batches already trained (decoding them once more), in a `fit()` of its
 own: Keras runs the same number of steps in every epoch of one `fit()`.
+
+Several devices or machines (`strategy`, see `tfdcgan.cluster`): `batch_size`
+is the global batch, split evenly between the replicas; each worker reads its
+own shard of every epoch. With `strategy="multi_worker"` every worker runs the
+same call; the chief alone writes the run directory and TensorBoard logs, and
+the others save their share of each checkpoint into a scratch folder they
+remove. A resumed run restores the chief's checkpoint and copies it to every
+worker; SIGTERM on any worker saves a checkpoint on all (`SaveOnPreemption`).
 """
 
 import dataclasses
@@ -36,6 +44,7 @@ import tensorflow as tf
 import keras
 
 from tfdcgan import callbacks as cb
+from tfdcgan import cluster
 from tfdcgan import data as data_lib
 from tfdcgan import export as export_lib
 from tfdcgan import rules
@@ -55,6 +64,10 @@ class NoCheckpointError(RunError):
 
 class TrainingDiverged(RunError):
     """A loss became NaN or infinite."""
+
+
+class WorkerLost(RunError):
+    """Another worker of the cluster stopped answering (killed, crashed)."""
 
 
 class Interrupted(RunError):
@@ -79,15 +92,19 @@ def main(**kwargs):
     """
     config = resolve(RunConfig(**kwargs))
     rules.check_paths(config)
+    # (Test mode runs on one device: it only reads the chief's run.)
+    worker = cluster.start(config.strategy if config.train else "default")
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     run_dir = RunDirectory.for_config(config)
-    logger.info("Run directory: %s", run_dir.run_dir)
+    logger.info("Run directory: %s%s", run_dir.run_dir,
+                "" if worker.is_chief else " (written by the chief)")
     if config.train:
-        gan = train(config, run_dir, command=command_line(kwargs))
+        gan = train(config, run_dir, command=command_line(kwargs), worker=worker)
     else:
         gan = load(config, run_dir, command=command_line(kwargs))
-    write_outputs(config, run_dir, gan)
+    if worker.is_chief:
+        write_outputs(config, run_dir, gan)
     return gan, run_dir
 
 
@@ -99,8 +116,10 @@ class RunCallbacks:
     run: `guard` first (so nothing is saved after a NaN), the step's outputs
     (`samples`, `curves`, `tensorboard`) before its `checkpointer` (a process
     killed in between has none the checkpoint lacks), then the optional
-    `quality` and `weights`, `stop`, the user's callbacks, and `progress`
-    last (it prints what the others logged)."""
+    `quality` and `weights`, `stop` (and on a cluster `preemption`), the
+    user's callbacks, and `progress` last (it prints what the others logged).
+    A worker other than the chief has no `samples`, `curves`, `tensorboard`,
+    `quality` or `weights` (None): it writes nothing that stays."""
 
     guard: cb.NaNGuard
     samples: cb.SampleGrid
@@ -111,14 +130,17 @@ class RunCallbacks:
     progress: keras.callbacks.Callback
     quality: keras.callbacks.Callback = None
     weights: cb.EpochWeights = None
+    preemption: cb.SaveOnPreemption = None
 
     def in_order(self, extra=()):
-        optional = [c for c in (self.quality, self.weights) if c is not None]
-        return ([self.guard, self.samples, self.curves, self.tensorboard, self.checkpointer]
-                + optional + [self.stop] + list(extra) + [self.progress])
+        ordered = ([self.guard, self.samples, self.curves, self.tensorboard,
+                    self.checkpointer, self.quality, self.weights, self.stop,
+                    self.preemption] + list(extra) + [self.progress])
+        return [c for c in ordered if c is not None]
 
 
-def train(config, run_dir=None, command="python main.py --train", callbacks=()):
+def train(config, run_dir=None, command="python main.py --train", callbacks=(),
+          worker=None):
     """Trains the run, resuming its latest checkpoint; returns the model.
 
     Args:
@@ -126,52 +148,95 @@ def train(config, run_dir=None, command="python main.py --train", callbacks=()):
         run_dir: its `RunDirectory` (default: `RunDirectory.for_config(config)`).
         command: the command that trains this run, for messages.
         callbacks: more Keras callbacks, run after the run's own.
+        worker: this process's `tfdcgan.cluster.Worker` (default:
+            `cluster.start(config.strategy)`).
 
     Raises:
         TrainingDiverged, Interrupted, RunError.
     """
     run_dir = run_dir or RunDirectory.for_config(config)
-    seed = run_dir.seed(config.seed)
+    worker = worker or cluster.start(config.strategy)
+    try:
+        worker.check_batch(config.batch_size)
+    except ValueError as error:
+        raise RunError(str(error)) from error
+    logger.info("%s", worker.describe(config.batch_size))
+    seed, = worker.from_chief([run_dir.seed(config.seed) if worker.is_chief else 0])
+    seed = int(seed)
     keras.utils.set_random_seed(seed)
-    stop = cb.StopOnSignal()
-    with stop.installed():
-        gan, ckpt, info = _start(config, run_dir, seed)
+    # On a cluster SIGTERM goes through SaveOnPreemption, so that every
+    # worker saves at the same step; Ctrl-C stops one worker at once.
+    stop = cb.StopOnSignal(signals=() if worker.multi_worker else cb.StopOnSignal.SIGNALS)
+    with stop.installed(), worker.scratch_dir(run_dir.run_dir) as scratch:
+        gan, ckpt, info = _start(config, run_dir, seed, worker, scratch)
         start_epoch, skip = int(ckpt.epoch.numpy()), int(ckpt.batch.numpy())
         if info is not None and skip >= info.steps_per_epoch:  # the data shrank since
             start_epoch, skip = start_epoch + 1, 0
-        run_callbacks = training_callbacks(config, run_dir, gan, ckpt, seed, info, stop)
+        run_callbacks = training_callbacks(config, run_dir, gan, ckpt, seed, info, stop,
+                                           worker=worker, scratch=scratch)
         if start_epoch >= config.epoch:
             logger.info("The run has already trained %d of %d epochs; raise --epoch "
                         "to train more.", start_epoch, config.epoch)
         else:
-            _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks)
+            try:
+                _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks,
+                     worker.strategy)
+            except (tf.errors.UnavailableError, tf.errors.AbortedError,
+                    tf.errors.CancelledError) as error:
+                if not worker.multi_worker:
+                    raise
+                raise WorkerLost(
+                    f"A worker of the cluster was lost after step {gan.step} "
+                    f"({_first_line(error)}). Start every worker again with the same "
+                    f"command to resume from the last checkpoint"
+                    f"{'' if ckpt.latest is None else ', ' + ckpt.latest}:\n  {command}"
+                ) from error
+        if worker.num_replicas > 1:
+            logger.info("Weights fingerprint (the same on every worker): trainable %s, "
+                        "batch-norm statistics %s.", *weights_fingerprints(gan))
         _finish(run_dir, gan, ckpt, run_callbacks, command)
+    if not worker.is_chief:
+        logger.info("Trained to step %d; the chief wrote the run.", gan.step)
+        return gan
     logger.info("Trained to step %d. Samples: %s; loss curves: %s; TensorBoard: "
                 "tensorboard --logdir %s", gan.step, run_dir.sample_dir,
                 run_dir.losses_png, os.path.dirname(run_dir.logs_dir.rstrip(os.sep)))
     return gan
 
 
-def _start(config, run_dir, seed):
+def _start(config, run_dir, seed, worker, scratch=None):
     """Builds the model (with --init_* weights), writes the run's files and
     restores its checkpoint. Returns `(gan, run_checkpoint, data info)`; the
-    info is None when there is nothing left to train."""
-    stored = run_dir.model_config()
+    info is None when there is nothing left to train.
+
+    On a cluster the chief alone does the reading and writing; the other
+    workers keep their checkpoints in `scratch`, and every variable of the
+    chief's (restored or new) is copied to them."""
+    chief = worker.is_chief
+    stored = run_dir.model_config() if chief else None
     info = None
     if stored is None:
-        _, info = load_data(config, seed, epoch=0)
+        _, info = load_data(config, seed, epoch=0, quiet=not chief)
         c_dim = info.c_dim
     else:
         c_dim = stored["config"]["c_dim"]
-    gan = build_gan(config, c_dim, seed)
-    init = init_weights(config, gan)  # (before anything is written: shapes checked)
-    run_dir.makedirs()
-    run_dir.write_flags(config, seed)
-    run_dir.check_or_write_model(gan)
+    c_dim, = worker.from_chief([c_dim])
+    gan = build_gan(config, int(c_dim), seed, worker.strategy)
+    init = init_weights(config, gan) if chief else {}  # (checks shapes before writing)
+    if chief:
+        run_dir.makedirs()
+        run_dir.write_flags(config, seed)
+        run_dir.check_or_write_model(gan)
     sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
-    ckpt = cb.RunCheckpoint(run_dir.checkpoint_dir, gan, sample_z, config.max_to_keep)
-    restored = ckpt.restore()
-    if restored:
+    ckpt = cb.RunCheckpoint(run_dir.checkpoint_dir if chief else scratch, gan, sample_z,
+                            config.max_to_keep)
+    restored = ckpt.restore() if chief else None
+    worker.copy_from_chief(ckpt.variables)
+    if not chief:
+        logger.info("Starting from the chief's %s: step %d, epoch %d.",
+                    "checkpoint" if gan.step else "new weights", gan.step,
+                    int(ckpt.epoch.numpy()) + 1)
+    elif restored:
         logger.info("Resuming %s: step %d, epoch %d, %d batches into it.", restored,
                     gan.step, int(ckpt.epoch.numpy()) + 1, int(ckpt.batch.numpy()))
         if init:
@@ -184,11 +249,12 @@ def _start(config, run_dir, seed):
     if int(ckpt.epoch.numpy()) >= config.epoch:
         return gan, ckpt, None
     if info is None:
-        _, info = load_data(config, seed, 0)
+        _, info = load_data(config, seed, 0, quiet=not chief)
     return gan, ckpt, info
 
 
-def _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks):
+def _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks,
+         strategy=None):
     """Trains epochs `start_epoch` .. `config.epoch - 1` in one `fit()`; a
     run stopped in epoch `start_epoch` after `skip` batches first finishes
     that epoch in a `fit()` of its own."""
@@ -201,12 +267,18 @@ def _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks):
         if first >= last:
             break
         run_callbacks.progress.offset = skipped
-        data = epochs_data(config, seed, first, last, skip=skipped)
-        _check_data(gan, data)
+        _check_data(gan, epochs_data(config, seed, first, first + 1))
+        data = epochs_data(config, seed, first, last, skip=skipped, strategy=strategy,
+                           steps_per_epoch=steps)
         gan.fit(data, initial_epoch=first, epochs=last, steps_per_epoch=steps - skipped,
                 callbacks=all_callbacks, verbose=0)
         if gan.stop_training:  # NaN, a signal, or a callback such as EarlyStopping
             break
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _user_callbacks(callbacks):
@@ -234,6 +306,8 @@ def _finish(run_dir, gan, ckpt, run_callbacks, command):
             f"{gan.step}; the checkpoint {ckpt.latest} holds it. "
             f"Run the same command to resume:\n  {command}", stop.received)
     samples = run_callbacks.samples
+    if samples is None:  # (a worker other than the chief)
+        return
     if gan.step and samples.every and not os.path.exists(samples.path(gan.step)):
         samples.set_model(gan)
         samples.write(gan.step)
@@ -242,10 +316,26 @@ def _finish(run_dir, gan, ckpt, run_callbacks, command):
     cb.TrainingGif(run_dir.sample_dir, run_dir.training_gif).write()
 
 
-def training_callbacks(config, run_dir, gan, ckpt, seed, info, stop=None):
-    """The run's `RunCallbacks` for these settings."""
+def training_callbacks(config, run_dir, gan, ckpt, seed, info, stop=None, worker=None,
+                       scratch=None):
+    """The run's `RunCallbacks` for these settings (on a cluster, for this
+    `worker`; `scratch`: a non-chief worker's folder for the handler of
+    `SaveOnPreemption`)."""
     labels = np.arange(config.batch_size) % gan.y_dim if gan.y_dim else None
     guard = cb.NaNGuard(last_checkpoint=lambda: ckpt.latest)
+    stop = stop or cb.StopOnSignal()
+    checkpointer = cb.Checkpointer(ckpt, every=config.ckpt_freq, nan_guard=guard)
+    progress = cb.progress_callback(config.epoch, info.steps_per_epoch if info else 0,
+                                    config.batch_size, every=config.sample_freq)
+    preemption = None
+    if worker is not None and worker.multi_worker:
+        preemption = cb.SaveOnPreemption(
+            worker.strategy.cluster_resolver, checkpointer, stop,
+            os.path.join(scratch or run_dir.checkpoint_dir, "preemption"))
+    if worker is not None and not worker.is_chief:
+        return RunCallbacks(guard=guard, samples=None, curves=None, tensorboard=None,
+                            checkpointer=checkpointer, stop=stop, progress=progress,
+                            preemption=preemption)
     real_images, real_labels = _first_batch(config, seed) if info else (None, None)
     return RunCallbacks(
         guard=guard,
@@ -256,13 +346,13 @@ def training_callbacks(config, run_dir, gan, ckpt, seed, info, stop=None):
             run_dir.logs_dir, z=ckpt.sample_z, labels=labels, real_images=real_images,
             real_labels=real_labels, histogram_freq=config.sample_freq,
             images=config.G_img_sum),
-        checkpointer=cb.Checkpointer(ckpt, every=config.ckpt_freq, nan_guard=guard),
-        stop=stop or cb.StopOnSignal(),
-        progress=cb.progress_callback(config.epoch, info.steps_per_epoch if info else 0,
-                                      config.batch_size, every=config.sample_freq),
+        checkpointer=checkpointer,
+        stop=stop,
+        progress=progress,
         quality=quality_callback(config, run_dir, seed) if config.quality_freq else None,
         weights=(cb.EpochWeights(run_dir.weights_dir) if config.save_weights_per_epoch
-                 else None))
+                 else None),
+        preemption=preemption)
 
 
 def init_weights(config, gan):
@@ -333,18 +423,39 @@ def load_data(config, seed, epoch, quiet=False, **overrides):
     return _load(config, quiet, **{"seed": epoch_seed(seed, epoch), **overrides})
 
 
-def epochs_data(config, seed, first, last, skip=0):
+def epochs_data(config, seed, first, last, skip=0, strategy=None, steps_per_epoch=None):
     """Epochs `first` .. `last - 1` as one dataset, less the first `skip`
     batches. Epoch e is shuffled with `epoch_seed(seed, e)` (through
     `tfdcgan.data.pipeline.seeded_order`), so its order depends only on the
     seed and e, wherever the dataset starts; each epoch's pipeline is built
-    when the previous one ends."""
+    when the previous one ends.
+
+    With a `strategy` of several replicas, a distributed dataset
+    (`distribute_datasets_from_function`): each worker's pipeline reads its
+    shard of every epoch (the same shuffle everywhere, then every n-th image),
+    in per-replica batches of `batch_size / replicas`, `steps_per_epoch` of
+    them per replica and epoch, so an epoch shows every image at most once
+    across the cluster and all workers step through the same epochs."""
+    if strategy is None or strategy.num_replicas_in_sync == 1:
+        return _epochs(config, seed, first, last, skip)
+
+    def dataset_fn(context):
+        local_replicas = context.num_replicas_in_sync // context.num_input_pipelines
+        return _epochs(config, seed, first, last, skip * local_replicas,
+                       batch_size=context.get_per_replica_batch_size(config.batch_size),
+                       shard=(context.num_input_pipelines, context.input_pipeline_id),
+                       batches_per_epoch=steps_per_epoch * local_replicas)
+
+    return strategy.distribute_datasets_from_function(dataset_fn)
+
+
+def _epochs(config, seed, first, last, skip, batches_per_epoch=None, **overrides):
     seeds = tf.constant([epoch_seed(seed, e) for e in range(first, last)], tf.int64)
 
     @tf.autograph.experimental.do_not_convert  # (the loader is plain Python, run once)
     def epoch(shuffle_seed):
-        data, _ = _load(config, quiet=True, seed=shuffle_seed)
-        return data
+        data, _ = _load(config, quiet=True, seed=shuffle_seed, **overrides)
+        return data.take(batches_per_epoch) if batches_per_epoch else data
 
     data = tf.data.Dataset.from_tensor_slices(seeds).flat_map(epoch)
     return data.skip(skip) if skip else data
@@ -382,11 +493,12 @@ def _first_batch(config, seed):
     return batch, None
 
 
-def build_gan(config, c_dim, seed):
+def build_gan(config, c_dim, seed, strategy=None):
     """The compiled model: DCGAN (BasicGAN with `model="basic"`) with
-    Adam(learning_rate, beta1) for D and G,
-    built in the `strategy`'s scope under the `mixed_precision` policy."""
-    strategy = _strategy(config.strategy)
+    Adam(learning_rate, beta1) for D and G, built in `strategy`'s scope
+    (default: `config.strategy`'s, `tfdcgan.cluster.start`) under the
+    `mixed_precision` policy."""
+    strategy = strategy or cluster.start(config.strategy).strategy
     previous_policy = keras.config.dtype_policy()
     if config.mixed_precision != "none":
         keras.config.set_dtype_policy(config.mixed_precision)
@@ -417,16 +529,17 @@ def model_kwargs(config, c_dim, seed):
     if config.model != "basic":
         kwargs.update(gf_dim=config.gf_dim, df_dim=config.df_dim,
                       kernel_size=config.kernel_size, num_layers=config.num_layers,
-                      d_head=config.d_head)
+                      d_head=config.d_head, sync_batch_norm=config.sync_batch_norm)
     return kwargs
 
 
-def _strategy(name):
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if name == "multi_worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    return tf.distribute.get_strategy()
+def weights_fingerprints(gan):
+    """`(trainable, batch-norm statistics)`: `tfdcgan.cluster.fingerprint`s of
+    the networks' trainable weights and of their other variables (the
+    moving means and variances), for comparing workers in their logs."""
+    networks = (gan.generator, gan.discriminator)
+    return (cluster.fingerprint([v for n in networks for v in n.trainable_variables]),
+            cluster.fingerprint([v for n in networks for v in n.non_trainable_variables]))
 
 
 def _check_data(gan, data):

@@ -67,6 +67,7 @@ class RunConfig:
     strategy: str = "default"
     mixed_precision: str = "none"
     deterministic: bool = False
+    sync_batch_norm: bool = False  # batch-norm statistics over every replica
     # Sample quality during training.
     quality_freq: int = 0
     quality_metric: str = "fid"
@@ -145,7 +146,7 @@ _ABBREVIATIONS = {
     "gf_dim": "gf", "df_dim": "df", "kernel_size": "k", "learning_rate": "lr",
     "g_steps": "g", "train_size": "n", "num_layers": "layers", "c_dim": "c",
     "y_dim": "y", "input_fname_pattern": "files", "mixed_precision": "",
-    "z_dist": "", "loss": "", "model": "", "d_head": "",
+    "z_dist": "", "loss": "", "model": "", "d_head": "", "sync_batch_norm": "syncbn",
 }
 
 

@@ -156,4 +156,7 @@ class RunDirectory:
 
 def _model_args(serialized):
     config = serialized["config"]
-    return {k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")}
+    args = {k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")}
+    if serialized.get("class_name") == "DCGAN":  # (model.json older than the setting)
+        args.setdefault("sync_batch_norm", False)
+    return args

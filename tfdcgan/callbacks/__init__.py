@@ -8,6 +8,7 @@
     RunCheckpoint         what a checkpoint holds; robust restore
     Checkpointer          save every N steps and at epoch ends
     StopOnSignal          Ctrl-C / SIGTERM: stop cleanly after this step
+    SaveOnPreemption      SIGTERM on any worker of a cluster: all save, then stop
     RunProgbar            the Keras progress bar, numbered for the whole run
     RunLog                progress as lines, for stdout that is not a terminal
     EpochWeights          weights/generator_{epoch:03d}.weights.h5 (and D's)
@@ -22,6 +23,7 @@ from tfdcgan.callbacks.curves import LossCurves
 from tfdcgan.callbacks.gif import TrainingGif
 from tfdcgan.callbacks.interrupt import StopOnSignal
 from tfdcgan.callbacks.nan_guard import NaNGuard
+from tfdcgan.callbacks.preemption import SaveOnPreemption
 from tfdcgan.callbacks.progbar import RunLog, RunProgbar, progress_callback
 from tfdcgan.callbacks.samples import SampleGrid
 from tfdcgan.callbacks.steps import StepCallback

@@ -76,6 +76,17 @@ class RunCheckpoint:
         self._saved_step = None
 
     @property
+    def variables(self):
+        """Every variable a checkpoint holds: the model's, both optimizers',
+        `step`, `epoch`, `batch` and `sample_z`."""
+        variables = list(model_variables(self.gan).values())
+        if getattr(self.gan, "d_optimizer", None) is not None:
+            variables += list(self.gan.d_optimizer.variables)
+            variables += list(self.gan.g_optimizer.variables)
+        variables += [self.step, self.epoch, self.batch]
+        return variables + ([self.sample_z] if self.sample_z is not None else [])
+
+    @property
     def latest(self):
         """Path prefix of the newest registered checkpoint, or None."""
         return self.manager.latest_checkpoint

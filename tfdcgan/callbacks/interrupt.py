@@ -25,14 +25,18 @@ class StopOnSignal(keras.callbacks.Callback):
         if stop.received:
             ...  # save, then exit
 
+    Args:
+        signals: the signals it handles (others keep their handlers).
+
     Attributes:
         received: the signal number received, or None.
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self):
+    def __init__(self, signals=SIGNALS):
         super().__init__()
+        self.signals = tuple(signals)
         self.received = None
 
     def _handle(self, signum, frame):
@@ -47,7 +51,7 @@ class StopOnSignal(keras.callbacks.Callback):
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
-        previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+        previous = {s: signal.signal(s, self._handle) for s in self.signals}
         try:
             yield self
         finally:

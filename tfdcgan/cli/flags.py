@@ -78,8 +78,9 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_integer("generate", 0, "Write this many individual PNG images to <run>/generated [0]", **fv)
 
     # Hardware and reproducibility.
-    flags.DEFINE_string("strategy", "default", "tf.distribute strategy: default (one device), mirrored (all local GPUs) or multi_worker (several machines, TF_CONFIG) [default]", **fv)
+    flags.DEFINE_string("strategy", "default", "tf.distribute strategy: default (one device), mirrored (all local GPUs, else every logical CPU device) or multi_worker (several machines, each started with the same flags and its own TF_CONFIG; --batch_size is the global batch) [default]", **fv)
     flags.DEFINE_string("mixed_precision", "none", "Keras dtype policy of the networks: none, mixed_float16 or mixed_bfloat16 [none]", **fv)
+    flags.DEFINE_boolean("sync_batch_norm", False, "Batch-norm statistics over the global batch of every replica (Keras synchronized batch norm: one all-reduce per batch-norm layer and step, and the slower unfused kernel), so moving averages agree on every worker; otherwise each replica normalises its own share [False]", **fv)
     flags.DEFINE_boolean("deterministic", False, "Bitwise-reproducible ops (tf.config.experimental.enable_op_determinism), slower [False]", **fv)
 
     # Sample quality during training (tfdcgan.callbacks.quality.SampleQuality).

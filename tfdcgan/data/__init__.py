@@ -13,20 +13,22 @@ Public API
     is the image folder `data_dir/<dataset>`. Options: input_fname_pattern,
     c_dim (None = infer), crop, input_height, input_width, output_height,
     output_width, batch_size, train_size, shuffle, seed, cache, labels, split,
-    small_images, verify, prefetch_to_device.
+    small_images, verify, prefetch_to_device, shard (`(num_shards, index)`:
+    one worker's part of every epoch).
 
 `image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg", c_dim=3,
               crop=False, input_height=108, input_width=None, output_height=64,
               output_width=None, batch_size=64, train_size=None, shuffle=True,
               seed=None, cache=None, small_images="error", verify="header",
-              drop_remainder=True, prefetch_to_device=None, with_info=False)`
+              drop_remainder=True, prefetch_to_device=None, shard=None,
+              with_info=False)`
     Files matching `data_dir/dataset/input_fname_pattern` (JPEG, PNG, BMP,
     GIF first frame, WebP) -> `[batch, output_height, output_width, c_dim]`.
 
 `mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
        shuffle=True, seed=None, train_size=None, c_dim=1, output_height=None,
        output_width=None, drop_remainder=True, prefetch_to_device=None,
-       with_info=False)`
+       shard=None, with_info=False)`
     `(images [b, 28, 28, 1], labels [b] int32)`, or images alone.
     `data_dir=None` reads the bundled set.
 

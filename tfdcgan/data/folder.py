@@ -19,7 +19,7 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
                  output_height=64, output_width=None, batch_size=64,
                  train_size=None, shuffle=True, seed=None, cache=None,
                  small_images="error", verify="header", drop_remainder=True,
-                 prefetch_to_device=None, with_info=False):
+                 prefetch_to_device=None, shard=None, with_info=False):
     """Images under `data_dir/dataset` matching a glob, as training batches.
 
     carpedm20's layout: `image_folder("./data", "celebA")` reads
@@ -73,6 +73,8 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         prefetch_to_device: None (plain prefetch), "auto" (onto the first
             GPU if there is one) or a device string; see `pipeline.finish`
             for why this is off by default.
+        shard: None, or `(num_shards, index)`: this worker's part of every
+            epoch (see `tfdcgan.data.load_dataset`).
         with_info: also return a `DatasetInfo`.
 
     Returns:
@@ -129,7 +131,7 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         cache=_cache_arg(cache, good, input_height if crop else None, input_width,
                          output_height, output_width, c_dim),
         drop_remainder=drop_remainder,
-        prefetch_to_device=prefetch_to_device)
+        prefetch_to_device=prefetch_to_device, shard=shard)
     if not with_info:
         return dataset_obj
     info = DatasetInfo(

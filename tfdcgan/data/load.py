@@ -13,7 +13,7 @@ def load_dataset(dataset, data_dir="./data", *, input_fname_pattern="*.jpg",
                  output_height=None, output_width=None, batch_size=64,
                  train_size=None, shuffle=True, seed=None, cache=None,
                  labels=True, split="train", small_images="error",
-                 verify="header", prefetch_to_device=None):
+                 verify="header", prefetch_to_device=None, shard=None):
     """Dataset by name, as carpedm20's `--dataset` / `--data_dir` flags mean.
 
     * `"mnist"`: the full MNIST IDX files from `data_dir/mnist` when present,
@@ -29,6 +29,10 @@ def load_dataset(dataset, data_dir="./data", *, input_fname_pattern="*.jpg",
         data_dir: parent folder of the datasets.
         output_height: None means 28 for MNIST and 64 for folders.
         split: MNIST only: "train", "test" or "all".
+        shard: None, or `(num_shards, index)`: after the shuffle, keep every
+            `num_shards`-th image from the `index`-th, so that workers
+            shuffling with the same seed read disjoint parts (each worker of a
+            `tf.distribute` cluster its own; `info` still describes the whole).
         Others: as for `image_folder` and `mnist`.
 
     Returns:
@@ -39,7 +43,8 @@ def load_dataset(dataset, data_dir="./data", *, input_fname_pattern="*.jpg",
         DatasetError: see `image_folder` and `mnist`.
     """
     common = dict(batch_size=batch_size, train_size=train_size, shuffle=shuffle,
-                  seed=seed, prefetch_to_device=prefetch_to_device, with_info=True)
+                  seed=seed, prefetch_to_device=prefetch_to_device, shard=shard,
+                  with_info=True)
     if dataset == "mnist":
         mnist_dir = mnist_dataset.find_mnist_folder(data_dir, split)
         if mnist_dir is None:

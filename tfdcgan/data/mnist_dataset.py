@@ -82,7 +82,7 @@ def bundled_path():
 def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
           shuffle=True, seed=None, train_size=None, c_dim=1,
           output_height=None, output_width=None, drop_remainder=True,
-          prefetch_to_device=None, with_info=False):
+          prefetch_to_device=None, shard=None, with_info=False):
     """MNIST digits as batches for `DCGAN.fit()`.
 
     Args:
@@ -99,6 +99,8 @@ def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
         prefetch_to_device: None (plain prefetch), "auto" (onto the first
             GPU if there is one) or a device string; see `pipeline.finish`
             for why this is off by default.
+        shard: None, or `(num_shards, index)`: this worker's part of every
+            epoch (see `tfdcgan.data.load_dataset`).
         with_info: also return a `DatasetInfo`.
 
     Returns:
@@ -128,7 +130,8 @@ def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
     output_size = (output_height or 28, output_width or output_height or 28)
     ds = digits_dataset(images, targets if labels else None, batch_size=batch_size,
                         shuffle=shuffle, seed=seed, c_dim=c_dim, output_size=output_size,
-                        drop_remainder=drop_remainder, prefetch_to_device=prefetch_to_device)
+                        drop_remainder=drop_remainder, prefetch_to_device=prefetch_to_device,
+                        shard=shard)
     if not with_info:
         return ds
     info = DatasetInfo(
@@ -142,7 +145,7 @@ def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
 
 
 def digits_dataset(images, labels, *, batch_size, shuffle, seed, c_dim,
-                   output_size, drop_remainder, prefetch_to_device):
+                   output_size, drop_remainder, prefetch_to_device, shard=None):
     """Batches from in-memory uint8 digits `[n, h, w]` (and labels `[n]`).
 
     Shuffles indices and gathers whole batches: one op per batch instead of
@@ -160,6 +163,8 @@ def digits_dataset(images, labels, *, batch_size, shuffle, seed, c_dim,
         ds = tf.data.Dataset.range(count)
         if shuffle:
             ds = ds.shuffle(count, seed=seed)
+    if shard is not None:
+        ds = ds.shard(*shard)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     native = tuple(images.shape[1:3]) == tuple(output_size)
 

@@ -31,7 +31,7 @@ _CACHED_SHUFFLE_BUFFER = 10_000
 
 def image_pipeline(files, headers, *, c_dim, crop_size, output_size,
                    batch_size, shuffle, seed, cache, drop_remainder,
-                   prefetch_to_device):
+                   prefetch_to_device, shard=None):
     """Batched dataset of float32 `[batch, out_h, out_w, c_dim]` in [-1, 1].
 
     Args:
@@ -49,6 +49,9 @@ def image_pipeline(files, headers, *, c_dim, crop_size, output_size,
             order, `seeded_order(count, seed)`.
         cache: None, "memory" or a file path prefix for `Dataset.cache`.
         prefetch_to_device: see `finish`.
+        shard: None, or `(num_shards, index)`: after the shuffle (the same on
+            every worker for the same seed), keep every `num_shards`-th file
+            from the `index`-th, so each worker decodes only its own part.
     """
     count = len(files)
     traits = FileTraits.from_headers(headers, crop_size)
@@ -74,6 +77,8 @@ def image_pipeline(files, headers, *, c_dim, crop_size, output_size,
     ds = tf.data.Dataset.from_tensor_slices(sources)
     if shuffle and not isinstance(seed, tf.Tensor):
         ds = ds.shuffle(count, seed=seed, reshuffle_each_iteration=cache is None)
+    if shard is not None:
+        ds = ds.shard(*shard)
     deterministic = seed is not None or not shuffle
     ds = ds.map(load, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
     # The scan removed every file it could tell was bad; anything that still
