@@ -27,6 +27,8 @@ import tempfile
 
 import tensorflow as tf
 
+from tfdcgan import rules
+
 logger = logging.getLogger(__name__)
 
 
@@ -64,8 +66,9 @@ class Worker:
         role = "chief" if self.is_chief else "non-chief: writes nothing that stays"
         where = (f"worker {self.task_id} of {self.num_workers} ({role}), "
                  if self.multi_worker else "")
-        return (f"{type(self.strategy).__name__}: {where}{self.num_replicas} replicas in "
-                f"sync; global batch {batch_size} ({per_replica} per replica).")
+        return (f"--strategy {self.name} ({type(self.strategy).__name__}): {where}"
+                f"{self.num_replicas} replicas in sync; global batch {batch_size} "
+                f"({per_replica} per replica).")
 
     def from_chief(self, values):
         """The chief's `values` (a list of numbers or arrays), on every worker.
@@ -131,17 +134,14 @@ def start(name="default"):
     share the first's collective keys, and a cluster is joined once).
 
     Raises:
-        ValueError: "multi_worker" without a usable `TF_CONFIG`.
+        tfdcgan.rules.SettingError: "multi_worker" without a usable `TF_CONFIG`.
     """
     if name == "mirrored":
         devices = ([d.name for d in tf.config.list_logical_devices("GPU")]
                    or [d.name for d in tf.config.list_logical_devices("CPU")])
         return Worker(tf.distribute.MirroredStrategy(devices), name)
     if name == "multi_worker":
-        if not os.environ.get("TF_CONFIG"):
-            raise ValueError(
-                "--strategy multi_worker needs TF_CONFIG, the cluster and this "
-                "worker's place in it (README, \"Several machines\").")
+        rules.check_cluster()
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
         resolver = strategy.cluster_resolver
         spec = resolver.cluster_spec().as_dict()

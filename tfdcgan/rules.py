@@ -419,11 +419,11 @@ def check_combination(config):
                                    "only acts while training: give it with train")
 
 
-def check_cluster(batch_size, tf_config=None):
+def check_cluster(batch_size=None, tf_config=None):
     """Rules of `strategy=multi_worker`: `TF_CONFIG` (read from the
     environment unless given) names a cluster of workers and this process's
-    task in it, and `batch_size`, the global batch, splits evenly between
-    the workers.
+    task in it, and `batch_size` (if given), the global batch, splits evenly
+    between the workers.
 
     Returns:
         int, the number of workers.
@@ -454,7 +454,7 @@ def check_cluster(batch_size, tf_config=None):
             f"TF_CONFIG's task index {index} is not in its cluster's "
             f"{len(members)} {task['type']} address(es)"))
     workers = len(cluster.get("chief", [])) + len(cluster.get("worker", []))
-    if batch_size % workers:
+    if batch_size is not None and batch_size % workers:
         raise SettingError("batch_size", batch_size, (
             f"is the global batch, split between the {workers} workers of "
             f"TF_CONFIG: must be a multiple of {workers}"))

@@ -181,16 +181,10 @@ def train(config, run_dir=None, command="python main.py --train", callbacks=(),
             try:
                 _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks,
                      worker.strategy)
-            except (tf.errors.UnavailableError, tf.errors.AbortedError,
-                    tf.errors.CancelledError) as error:
+            except _PEER_ERRORS as error:
                 if not worker.multi_worker:
                     raise
-                raise WorkerLost(
-                    f"A worker of the cluster was lost after step {gan.step} "
-                    f"({_first_line(error)}). Start every worker again with the same "
-                    f"command to resume from the last checkpoint"
-                    f"{'' if ckpt.latest is None else ', ' + ckpt.latest}:\n  {command}"
-                ) from error
+                raise _worker_lost(error, gan, ckpt, command) from error
         if worker.num_replicas > 1:
             logger.info("Weights fingerprint (the same on every worker): trainable %s, "
                         "batch-norm statistics %s.", *weights_fingerprints(gan))
@@ -276,9 +270,17 @@ def _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks,
             break
 
 
-def _first_line(error):
+# What a collective op raises when another worker has gone.
+_PEER_ERRORS = (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError)
+
+
+def _worker_lost(error, gan, ckpt, command):
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    return WorkerLost(
+        f"A worker of the cluster was lost after step {gan.step} "
+        f"({text.splitlines()[0] if text else type(error).__name__}). Start every worker "
+        f"again with the same command to resume from the last checkpoint"
+        f"{'' if ckpt.latest is None else ', ' + ckpt.latest}:\n  {command}")
 
 
 def _user_callbacks(callbacks):
@@ -438,6 +440,9 @@ def epochs_data(config, seed, first, last, skip=0, strategy=None, steps_per_epoc
     across the cluster and all workers step through the same epochs."""
     if strategy is None or strategy.num_replicas_in_sync == 1:
         return _epochs(config, seed, first, last, skip)
+    if steps_per_epoch is None:
+        raise ValueError("epochs_data needs steps_per_epoch with a strategy of several "
+                         "replicas (each worker's shard must give the same number).")
 
     def dataset_fn(context):
         local_replicas = context.num_replicas_in_sync // context.num_input_pipelines
