@@ -1,0 +1,172 @@
+"""What training on two workers costs over one, at the same global batch.
+
+    python benchmarks/multi_worker_overhead.py                # bundled MNIST, batch 64, 3 rounds
+    python benchmarks/multi_worker_overhead.py --steps 4 --warmup 2 --rounds 1 --gf_dim 4 --df_dim 4
+                                                              # a quick check
+
+Runs the command line as a user does, on the bundled MNIST (28x28, the
+default networks unless `--gf_dim`/`--df_dim` say otherwise):
+
+    one worker    python main.py ... --batch_size B
+    two workers   two processes of python main.py ... --batch_size B --strategy multi_worker,
+                  over 127.0.0.1 (TF_CONFIG), each training B/2 images a step
+    two, 1 thread each   the same with TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
+    two, sync BN  two workers with --sync_batch_norm
+
+Each run trains `warmup + steps` steps (one epoch of exactly that many
+batches). The script watches the chief's stats.jsonl, which gets a line per
+step, and reads the CPU time of every process of the run (/proc/<pid>/stat:
+user + system, all threads) when the `warmup`-th step has ended and again
+when the last has, so start-up, data loading and tracing are left out. Per
+setup, the medians over interleaved rounds of:
+
+    images/s               global batch x steps / wall time of those steps
+    images per CPU-second  the same over the CPU seconds of every process
+    CPU s per step         all processes together
+
+and, against one worker, the overhead per step: the extra CPU time per step
+as a share of one worker's (all-reduces, the second process's own work, and
+for the chief its files, which one worker writes too). On two shared cores
+two workers cannot be faster; the overhead is the figure to watch. Nothing
+is asserted.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# name -> (workers, flags, environment): "1 thread each" gives each worker one
+# of the two cores' worth of TensorFlow threads, as two one-core machines would
+# have, instead of two processes each sized for the whole machine.
+ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+SETUPS = {"one worker": (1, [], {}),
+          "two workers": (2, ["--strategy", "multi_worker"], {}),
+          "two, 1 thread each": (2, ["--strategy", "multi_worker"], ONE_THREAD),
+          "two, sync BN": (2, ["--strategy", "multi_worker", "--sync_batch_norm"], {})}
+TIMEOUT = 900  # seconds a run may take
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` (all its threads) so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def steps_done(stats):
+    try:
+        with open(stats) as f:
+            return sum(1 for _ in f)
+    except FileNotFoundError:
+        return 0
+
+
+def one_run(work, name, setup, args):
+    """Runs one setup; returns its wall and CPU seconds over the measured steps."""
+    workers, extra, environment = SETUPS[setup]
+    folder = os.path.join(work, name)
+    os.makedirs(folder)
+    total = args.warmup + args.steps
+    command = [sys.executable, os.path.join(REPO, "main.py"), "--dataset", "mnist",
+               "--train", "--epoch", "1", "--seed", "0", "--batch_size", str(args.batch_size),
+               "--train_size", str(args.batch_size * total), "--gf_dim", str(args.gf_dim),
+               "--df_dim", str(args.df_dim), "--sample_freq", "0", "--ckpt_freq", "0",
+               "--data_dir", os.path.join(folder, "no_data"), "--out_dir",
+               os.path.join(folder, "out"), "--logs_dir", os.path.join(folder, "logs"),
+               "--out_name", "run", *extra]
+    addresses = [f"127.0.0.1:{p}" for p in free_ports(workers)]
+    processes = []
+    try:
+        for index in range(workers):
+            env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2",
+                       CUDA_VISIBLE_DEVICES="-1", TMPDIR=folder, **environment)
+            if workers > 1:
+                env["TF_CONFIG"] = json.dumps({"cluster": {"worker": addresses},
+                                               "task": {"type": "worker", "index": index}})
+            with open(os.path.join(folder, f"worker{index}.log"), "w") as log:
+                processes.append(subprocess.Popen(command, cwd=folder, env=env, stdout=log,
+                                                  stderr=subprocess.STDOUT,
+                                                  start_new_session=True))
+        stats = os.path.join(folder, "out", "run", "stats.jsonl")
+        marks = []
+        deadline = time.monotonic() + TIMEOUT
+        for target in (args.warmup, total):
+            while steps_done(stats) < target:
+                if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                    raise SystemExit(f"{name}: stopped before step {target}; see {folder}")
+                time.sleep(0.02)
+            marks.append((time.perf_counter(), sum(cpu_seconds(p.pid) for p in processes)))
+        for p in processes:
+            if p.wait(timeout=TIMEOUT) != 0:
+                raise SystemExit(f"{name}: exit status {p.returncode}; see {folder}")
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    (t0, cpu0), (t1, cpu1) = marks
+    return {"wall": t1 - t0, "cpu": cpu1 - cpu0}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch_size", type=int, default=64, help="the global batch")
+    parser.add_argument("--steps", type=int, default=40, help="steps measured")
+    parser.add_argument("--warmup", type=int, default=5, help="steps left out first")
+    parser.add_argument("--gf_dim", type=int, default=64)
+    parser.add_argument("--df_dim", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--setups", nargs="+", default=list(SETUPS), choices=list(SETUPS))
+    args = parser.parse_args(argv)
+    work = tempfile.mkdtemp(prefix="multi_worker_overhead_")
+    results = {setup: [] for setup in args.setups}
+    for i in range(args.rounds):
+        order = args.setups if i % 2 == 0 else list(reversed(args.setups))
+        for setup in order:
+            name = f"{setup.replace(' ', '_').replace(',', '')}_{i}"
+            results[setup].append(one_run(work, name, setup, args))
+            print(f"round {i + 1} {setup}: {results[setup][-1]}", file=sys.stderr)
+    images = args.batch_size * args.steps
+    rows = {}
+    for setup, runs in results.items():
+        rows[setup] = {"images/s": statistics.median(images / r["wall"] for r in runs),
+                       "images per CPU-s": statistics.median(images / r["cpu"] for r in runs),
+                       "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs)}
+    print(f"bundled MNIST 28x28, gf_dim {args.gf_dim}, df_dim {args.df_dim}, global batch "
+          f"{args.batch_size}; {args.steps} steps measured after {args.warmup}; medians of "
+          f"{args.rounds} interleaved round(s); ratios to one worker\n")
+    base = rows.get("one worker")
+    print("| setup | images/s | images per CPU-s | CPU per step | overhead per step |")
+    print("|---|---|---|---|---|")
+    for setup, row in rows.items():
+        if base is None:
+            print(f"| {setup} | {row['images/s']:.1f} | {row['images per CPU-s']:.1f} | "
+                  f"{row['CPU s per step']:.3f} s | |")
+            continue
+        overhead = row["CPU s per step"] / base["CPU s per step"] - 1
+        print(f"| {setup} | {row['images/s'] / base['images/s']:.2f} | "
+              f"{row['images per CPU-s'] / base['images per CPU-s']:.2f} | "
+              f"{row['CPU s per step'] / base['CPU s per step']:.2f} | {overhead:+.0%} |")
+
+
+if __name__ == "__main__":
+    main()
