@@ -38,6 +38,7 @@ class Worker:
 
     Attributes:
         strategy: the `tf.distribute.Strategy` models are built under.
+        name: the `--strategy` it came from ("default", "mirrored", "multi_worker").
         task_id: int, this worker's index among the workers (0 on one machine).
         num_workers: int, the processes training together.
         is_chief: bool, whether this process writes the run directory.
