@@ -32,10 +32,8 @@ is asserted.
 """
 
 import argparse
-import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +41,8 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+from tfdcgan import cluster  # noqa: E402  (the repository's, as the workers run)
 # name -> (workers, flags, environment): "1 thread each" gives each worker one
 # of the two cores' worth of TensorFlow threads, as two one-core machines would
 # have, instead of two processes each sized for the whole machine.
@@ -52,17 +52,6 @@ SETUPS = {"one worker": (1, [], {}),
           "two, 1 thread each": (2, ["--strategy", "multi_worker"], ONE_THREAD),
           "two, sync BN": (2, ["--strategy", "multi_worker", "--sync_batch_norm"], {})}
 TIMEOUT = 900  # seconds a run may take
-
-
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def cpu_seconds(pid):
@@ -93,15 +82,14 @@ def one_run(work, name, setup, args):
                "--data_dir", os.path.join(folder, "no_data"), "--out_dir",
                os.path.join(folder, "out"), "--logs_dir", os.path.join(folder, "logs"),
                "--out_name", "run", *extra]
-    addresses = [f"127.0.0.1:{p}" for p in free_ports(workers)]
+    tf_configs = cluster.loopback_tf_configs(workers)
     processes = []
     try:
         for index in range(workers):
             env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2",
                        CUDA_VISIBLE_DEVICES="-1", TMPDIR=folder, **environment)
             if workers > 1:
-                env["TF_CONFIG"] = json.dumps({"cluster": {"worker": addresses},
-                                               "task": {"type": "worker", "index": index}})
+                env["TF_CONFIG"] = tf_configs[index]
             with open(os.path.join(folder, f"worker{index}.log"), "w") as log:
                 processes.append(subprocess.Popen(command, cwd=folder, env=env, stdout=log,
                                                   stderr=subprocess.STDOUT,

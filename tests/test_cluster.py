@@ -64,3 +64,14 @@ def test_multi_worker_without_tf_config_is_refused_by_the_rule(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(rules.SettingError, match="needs the environment variable TF_CONFIG"):
         cluster.start("multi_worker")  # (before any strategy is made: nothing cached)
+
+
+def test_loopback_tf_configs_name_one_cluster_of_distinct_free_ports():
+    import json
+    configs = [json.loads(c) for c in cluster.loopback_tf_configs(3)]
+    addresses = configs[0]["cluster"]["worker"]
+    assert len(set(addresses)) == 3 and all(a.startswith("127.0.0.1:") for a in addresses)
+    assert [c["task"] for c in configs] == [{"type": "worker", "index": i} for i in range(3)]
+    assert all(c["cluster"] == configs[0]["cluster"] for c in configs)
+    for config in cluster.loopback_tf_configs(2):  # what --strategy multi_worker accepts
+        assert rules.check_cluster(batch_size=64, tf_config=config) == 2

@@ -1,8 +1,6 @@
-import json
 import logging
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 
@@ -107,20 +105,14 @@ def test_mirrored_through_the_command_line_trains_checkpoints_and_resumes(
                for t, v in zip(trained, resumed.generator.trainable_variables))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_multi_worker_mirrored_strategy_with_two_processes(tmp_path):
     script = pathlib.Path(__file__).with_name("multi_worker_fit.py")
-    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "-1"}
+    # (PYTHONPATH: the workers import this checkout's tfdcgan, installed or not.)
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "-1",
+           "PYTHONPATH": str(script.parent.parent)}
     workers = []
-    for index in range(2):
-        config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+    for index, config in enumerate(cluster.loopback_tf_configs(2)):
         workers.append(subprocess.Popen(
             [sys.executable, str(script), config, str(tmp_path / f"w{index}.npz")],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))

@@ -9,12 +9,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
+
+from tfdcgan import cluster
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAIN = os.path.join(REPO, "main.py")
@@ -27,17 +28,6 @@ FLAGS = ["--dataset", "mnist", "--train", "--train_size", "320", "--batch_size",
 RUN_NAME = "mnist_y28_z8_b32_n320_seed3_gf4_df4_syncbnTrue"
 
 pytestmark = pytest.mark.slow
-
-
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 class Cluster:
@@ -54,12 +44,9 @@ class Cluster:
 
     def start(self, epoch, extra=()):
         self.rounds += 1
-        addresses = [f"127.0.0.1:{p}" for p in free_ports(2)]
         self.processes, self.logs = [], []
-        for index in range(2):
-            tf_config = {"cluster": {"worker": addresses},
-                         "task": {"type": "worker", "index": index}}
-            env = {**os.environ, "PYTHONPATH": REPO, "TF_CONFIG": json.dumps(tf_config),
+        for index, tf_config in enumerate(cluster.loopback_tf_configs(2)):
+            env = {**os.environ, "PYTHONPATH": REPO, "TF_CONFIG": tf_config,
                    "TMPDIR": str(self.tmp), "CUDA_VISIBLE_DEVICES": "-1",
                    "TF_CPP_MIN_LOG_LEVEL": "2"}
             log = self.folder / f"worker{index}_{self.rounds}.log"

@@ -20,9 +20,11 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import json
 import logging
 import os
 import shutil
+import socket
 import tempfile
 
 import tensorflow as tf
@@ -154,6 +156,24 @@ def start(name="default"):
         return Worker(strategy, name, task_id=index, num_workers=max(workers, 1),
                       is_chief=chief)
     return Worker(tf.distribute.get_strategy())
+
+
+def loopback_tf_configs(num_workers):
+    """`TF_CONFIG` values, one JSON string per worker (worker 0 the chief),
+    for a cluster of `num_workers` processes on this machine over free ports
+    of 127.0.0.1: to try `--strategy multi_worker` on one machine, and for
+    tests. The ports are free when this returns; start the workers soon."""
+    sockets = [socket.socket() for _ in range(num_workers)]
+    try:
+        for s in sockets:  # (all bound at once, so no port is given twice)
+            s.bind(("127.0.0.1", 0))
+        addresses = [f"127.0.0.1:{s.getsockname()[1]}" for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+    return [json.dumps({"cluster": {"worker": addresses},
+                        "task": {"type": "worker", "index": index}})
+            for index in range(num_workers)]
 
 
 def fingerprint(variables):
