@@ -154,6 +154,25 @@ def test_celeba_tiny_run(tmp_path, capsys):
     assert "multiples of an epoch" in capsys.readouterr().err
 
 
+def test_celeba_reference_faces_are_the_faces_main_py_trains_on(tmp_path):
+    """The FID reference and the torch row's data are the command line's
+    training images pixel for pixel (same crop, same resize), so no row is
+    scored against faces another row never saw."""
+    shared_data.require(shared_data.CELEBA_DIR)
+    from tfdcgan import data
+    from tfdcgan.gan import to_uint8
+    args = quality_celeba.parse_args(["--tiny", "--data-dir", str(shared_data.SHARED_DATA),
+                                      "--work-dir", str(tmp_path), "--rows", "cli"])
+    faces = quality_celeba.training_faces(args)
+    trained, _ = data.load_dataset(
+        "celebA", args.data_dir, crop=True, input_height=quality_celeba.CROP,
+        output_height=64, batch_size=32, shuffle=False, train_size=args.train_size,
+        labels=False)
+    trained = np.concatenate([to_uint8(batch).numpy() for batch in trained])
+    assert faces.shape == (args.train_size, 64, 64, 3)
+    np.testing.assert_array_equal(trained, faces)
+
+
 def test_ema_sampling_uses_the_average_and_restores_the_live_weights():
     import keras
     gan = tfdcgan.DCGAN(output_height=28, c_dim=1, z_dim=8, gf_dim=4, df_dim=4, seed=0)
