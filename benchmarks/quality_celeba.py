@@ -17,6 +17,9 @@ number of discriminator steps at batch 64:
     torch   the pytorch/examples DCGAN (dcgan/main.py): kernel 4, ngf = ndf =
             64, BCE, Adam(2e-4, 0.5), batch 64, its init; sampled in eval mode
 
+and, only when named with `--rows`, the ablations `cli_k4` and `lib_k4`: the
+two tfdcgan rows with `--kernel_size 4`, PyTorch's kernel.
+
 The rows take turns: every row trains to the first `--steps` value, is
 scored, then every row trains on to the next one, so load on the shared
 machine falls on all rows alike. tfdcgan rows run `main.py` in a

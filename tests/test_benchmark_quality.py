@@ -159,16 +159,15 @@ def test_celeba_reference_faces_are_the_faces_main_py_trains_on(tmp_path):
     training images pixel for pixel (same crop, same resize), so no row is
     scored against faces another row never saw."""
     shared_data.require(shared_data.CELEBA_DIR)
-    from tfdcgan import data
-    from tfdcgan.gan import to_uint8
+    from tfdcgan import run, run_config
     args = quality_celeba.parse_args(["--tiny", "--data-dir", str(shared_data.SHARED_DATA),
                                       "--work-dir", str(tmp_path), "--rows", "cli"])
     faces = quality_celeba.training_faces(args)
-    trained, _ = data.load_dataset(
-        "celebA", args.data_dir, crop=True, input_height=quality_celeba.CROP,
-        output_height=64, batch_size=32, shuffle=False, train_size=args.train_size,
-        labels=False)
-    trained = np.concatenate([to_uint8(batch).numpy() for batch in trained])
+    # The settings the benchmark's command line passes (`quality_celeba._cli`).
+    config = run_config.resolve(run_config.RunConfig(
+        dataset="celebA", data_dir=args.data_dir, input_height=quality_celeba.CROP,
+        crop=True, batch_size=args.batch_size, train_size=args.train_size))
+    trained = run._training_images(config, seed=0, n=args.train_size)
     assert faces.shape == (args.train_size, 64, 64, 3)
     np.testing.assert_array_equal(trained, faces)
 
