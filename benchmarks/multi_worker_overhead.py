@@ -1,11 +1,15 @@
 """What training on two workers costs over one, at the same global batch.
 
     python benchmarks/multi_worker_overhead.py                # bundled MNIST, batch 64, 3 rounds
+    python benchmarks/multi_worker_overhead.py --dataset celebA --steps 20 --warmup 3
+                                                              # 64x64 faces from ../shared/data
     python benchmarks/multi_worker_overhead.py --steps 4 --warmup 2 --rounds 1 --gf_dim 4 --df_dim 4
                                                               # a quick check
 
-Runs the command line as a user does, on the bundled MNIST (28x28, the
-default networks unless `--gf_dim`/`--df_dim` say otherwise):
+Runs the command line as a user does, on the bundled MNIST (28x28) or, with
+`--dataset celebA`, on the shared CelebA photos as the face benchmark trains
+them (`--input_height 54 --crop`, 64x64, kernel 5); the default networks
+unless `--gf_dim`/`--df_dim` say otherwise:
 
     one worker    python main.py ... --batch_size B
     two workers   two processes of python main.py ... --batch_size B --strategy multi_worker,
@@ -52,6 +56,12 @@ SETUPS = {"one worker": (1, [], {}),
           "two, 1 thread each": (2, ["--strategy", "multi_worker"], ONE_THREAD),
           "two, sync BN": (2, ["--strategy", "multi_worker", "--sync_batch_norm"], {})}
 TIMEOUT = 900  # seconds a run may take
+SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
+# --dataset -> the flags that read it
+DATASETS = {"mnist": lambda args: ["--dataset", "mnist", "--data_dir",
+                                   os.path.join(args.work, "no_data")],
+            "celebA": lambda args: ["--dataset", "celebA", "--data_dir", args.data_dir,
+                                    "--input_height", "54", "--crop"]}
 
 
 def cpu_seconds(pid):
@@ -75,11 +85,11 @@ def one_run(work, name, setup, args):
     folder = os.path.join(work, name)
     os.makedirs(folder)
     total = args.warmup + args.steps
-    command = [sys.executable, os.path.join(REPO, "main.py"), "--dataset", "mnist",
+    command = [sys.executable, os.path.join(REPO, "main.py"), *DATASETS[args.dataset](args),
                "--train", "--epoch", "1", "--seed", "0", "--batch_size", str(args.batch_size),
                "--train_size", str(args.batch_size * total), "--gf_dim", str(args.gf_dim),
                "--df_dim", str(args.df_dim), "--sample_freq", "0", "--ckpt_freq", "0",
-               "--data_dir", os.path.join(folder, "no_data"), "--out_dir",
+               "--out_dir",
                os.path.join(folder, "out"), "--logs_dir", os.path.join(folder, "logs"),
                "--out_name", "run", *extra]
     tf_configs = cluster.loopback_tf_configs(workers)
@@ -117,6 +127,10 @@ def one_run(work, name, setup, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=list(DATASETS), default="mnist",
+                        help="mnist: the bundled digits, 28x28; celebA: the shared faces, 64x64")
+    parser.add_argument("--data_dir", default=SHARED_DATA,
+                        help="the folder holding celebA/ (--dataset celebA)")
     parser.add_argument("--batch_size", type=int, default=64, help="the global batch")
     parser.add_argument("--steps", type=int, default=40, help="steps measured")
     parser.add_argument("--warmup", type=int, default=5, help="steps left out first")
@@ -125,7 +139,10 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setups", nargs="+", default=list(SETUPS), choices=list(SETUPS))
     args = parser.parse_args(argv)
-    work = tempfile.mkdtemp(prefix="multi_worker_overhead_")
+    if args.dataset == "celebA" and not os.path.isdir(os.path.join(args.data_dir, "celebA")):
+        parser.error(f"no celebA folder in {args.data_dir}: the shared faces are absent "
+                     "(give --data_dir, or run the default --dataset mnist)")
+    work = args.work = tempfile.mkdtemp(prefix="multi_worker_overhead_")
     results = {setup: [] for setup in args.setups}
     for i in range(args.rounds):
         order = args.setups if i % 2 == 0 else list(reversed(args.setups))
@@ -139,7 +156,8 @@ def main(argv=None):
         rows[setup] = {"images/s": statistics.median(images / r["wall"] for r in runs),
                        "images per CPU-s": statistics.median(images / r["cpu"] for r in runs),
                        "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs)}
-    print(f"bundled MNIST 28x28, gf_dim {args.gf_dim}, df_dim {args.df_dim}, global batch "
+    data = {"mnist": "bundled MNIST 28x28", "celebA": "shared CelebA faces 64x64"}
+    print(f"{data[args.dataset]}, gf_dim {args.gf_dim}, df_dim {args.df_dim}, global batch "
           f"{args.batch_size}; {args.steps} steps measured after {args.warmup}; medians of "
           f"{args.rounds} interleaved round(s); ratios to one worker\n")
     base = rows.get("one worker")
