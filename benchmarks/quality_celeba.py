@@ -18,7 +18,8 @@ number of discriminator steps at batch 64:
             64, BCE, Adam(2e-4, 0.5), batch 64, its init; sampled in eval mode
 
 and, only when named with `--rows`, the ablations `cli_k4` and `lib_k4`: the
-two tfdcgan rows with `--kernel_size 4`, PyTorch's kernel.
+two tfdcgan rows with `--kernel_size 4`, PyTorch's kernel; `cli_ls`: the
+command line with one-sided label smoothing, `--label_smoothing 0.1`.
 
 The rows take turns: every row trains to the first `--steps` value, is
 scored, then every row trains on to the next one, so load on the shared
@@ -165,17 +166,20 @@ def sliced_wasserstein(images_a, images_b, levels=3, patches_per_image=64,
 # The run.
 
 # The compared rows, then ablations of tfdcgan's defaults run only when named
-# with --rows: the kernel is what a tfdcgan step costs beside PyTorch's.
-ROWS = ("cli", "lib", "torch", "cli_k4", "lib_k4")
+# with --rows: the kernel is what a tfdcgan step costs beside PyTorch's; label
+# smoothing is the PyTorch scripts' habit (real_label = 0.9).
+ROWS = ("cli", "lib", "torch", "cli_k4", "lib_k4", "cli_ls")
 DEFAULT_ROWS = ROWS[:3]
 ROW_FLAGS = {"cli": [], "lib": ["--g_steps", "1"],
              "cli_k4": ["--kernel_size", "4"],
-             "lib_k4": ["--kernel_size", "4", "--g_steps", "1"]}
+             "lib_k4": ["--kernel_size", "4", "--g_steps", "1"],
+             "cli_ls": ["--label_smoothing", "0.1"]}
 ROW_NAMES = {"cli": "tfdcgan, command-line defaults (k5, g_steps 2)",
              "lib": "tfdcgan, library defaults (k5, g_steps 1)",
              "torch": "PyTorch DCGAN (pytorch/examples, k4)",
              "cli_k4": "tfdcgan, command-line defaults, kernel 4 (k4, g_steps 2)",
              "lib_k4": "tfdcgan, library defaults, kernel 4 (k4, g_steps 1)",
+             "cli_ls": "tfdcgan, command-line defaults, label smoothing 0.1",
              "real": "real (training faces)"}
 
 
@@ -189,7 +193,8 @@ def parse_args(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--rows", nargs="+", default=list(DEFAULT_ROWS), choices=ROWS,
                         help="rows to train [cli lib torch]; cli_k4 and lib_k4 are "
-                             "the same with kernel 4.")
+                             "the same with kernel 4; cli_ls the command line with "
+                             "--label_smoothing 0.1.")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--samples", type=int, default=2000,
                         help="generated faces scored per row (the same for every row).")

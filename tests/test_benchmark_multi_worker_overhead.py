@@ -25,3 +25,13 @@ def test_a_tiny_round_prints_two_workers_against_one(tmp_path):
     assert "| one worker | 1.00 | 1.00 | 1.00 | +0% |" in out
     assert "| two workers |" in out
     assert "3 steps measured after 2" in out
+
+
+def test_faces_without_the_shared_folder_say_where_they_looked(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--dataset", "celebA", "--data_dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert result.returncode == 2
+    assert f"no celebA folder in {tmp_path}" in result.stderr
+    assert "Traceback" not in result.stderr

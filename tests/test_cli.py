@@ -254,6 +254,7 @@ BAD_VALUES = [
     ("learning_rate", ["--learning_rate", "-0.0002"]),
     ("learning_rate", ["--learning_rate", "nan"]),
     ("beta1", ["--beta1", "1.5"]),
+    ("label_smoothing", ["--label_smoothing", "0.5"]),
     ("train_size", ["--train_size", "0"]),
     ("train_size", ["--train_size", "2.5"]),
     ("batch_size", ["--batch_size", "0"]),
@@ -340,3 +341,13 @@ def test_a_bad_value_is_refused_in_one_line_before_any_work(bad_value_runs, inde
     assert sorted(os.listdir(cwd)) == before  # no out/, no logs/
     assert (cwd / "a_file").read_text() == "a file, not a folder\n"
     assert "Epoch 1/" not in output  # no training step was taken
+
+
+def test_label_smoothing_flag_reaches_the_model_and_names_the_run():
+    from tfdcgan import run
+    config = run.resolve(run.RunConfig(**cli_flags.run_kwargs(
+        _parsed(["--dataset", "mnist", "--label_smoothing", "0.1", *TINY]), run_names())))
+    assert "_ls0.1" in config.out_name
+    gan = run.build_gan(config, c_dim=1, seed=1)
+    assert gan.label_smoothing == 0.1
+    assert gan.get_compile_config()["label_smoothing"] == 0.1

@@ -303,3 +303,35 @@ def test_an_unregistered_custom_loss_is_refused_at_save_naming_it(tmp_path):
     gan.compile(loss=tfdcgan.losses.GANLoss(my_d_loss, hinge_generator_loss))
     with pytest.raises(ValueError, match="my_d_loss.*not registered"):
         gan.save(tmp_path / "gan.keras")
+
+
+def test_label_smoothing_sets_the_real_target_and_survives_save_and_load(tmp_path):
+    hard, smooth = tiny_gan(), tfdcgan.DCGAN(**{**TINY, "seed": 1})
+    smooth.compile(label_smoothing=0.1)
+    images = tf.constant(random_images())
+    fake = hard.generator(hard.sample_z(16, seed=3), training=True)
+    results = {}
+    for name, gan in (("hard", hard), ("smooth", smooth)):
+        real_loss, fake_loss, real_logits, fake_logits = gan.discriminator_step(images, fake)
+        results[name] = (real_loss.numpy(), fake_loss.numpy())
+        expected = tfdcgan.losses.non_saturating_discriminator_loss(
+            real_logits, fake_logits, real_label=0.9 if name == "smooth" else 1.0)
+        np.testing.assert_allclose(real_loss, expected[0], rtol=1e-6)
+        np.testing.assert_allclose(fake_loss, expected[1], rtol=1e-6)
+    # Same weights, same batch: only the real term differs.
+    np.testing.assert_allclose(results["smooth"][1], results["hard"][1], rtol=1e-6)
+    assert not np.allclose(results["smooth"][0], results["hard"][0])
+    assert any(not np.allclose(a, b) for a, b in zip(
+        snapshot(hard.discriminator.trainable_variables),
+        snapshot(smooth.discriminator.trainable_variables)))
+
+    smooth.save(tmp_path / "gan.keras")
+    assert keras.models.load_model(tmp_path / "gan.keras").label_smoothing == 0.1
+    assert hard.label_smoothing == 0.0
+
+
+def test_label_smoothing_out_of_range_is_refused_naming_it():
+    gan = tfdcgan.DCGAN(**{**TINY, "seed": 1})
+    for value in (0.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match=r"label_smoothing=.*must be a number in \[0, 0.5\)"):
+            gan.compile(label_smoothing=value)

@@ -96,3 +96,55 @@ def test_two_logit_losses_are_softmax_cross_entropy_with_real_as_class_1():
 def test_least_squares_has_no_two_logit_form():
     with pytest.raises(ValueError, match="two_logit"):
         losses.get("least_squares", head="two_logit")
+
+
+# One-sided label smoothing: real images' target is real_label, fakes keep 0.
+
+@pytest.mark.parametrize("name", ["non_saturating", "minimax"])
+def test_a_real_label_below_one_is_cross_entropy_against_that_target(name):
+    real_loss, fake_loss = losses.get(name).discriminator(REAL, FAKE, real_label=0.9)
+    expected = [-(0.9 * math.log(sigmoid(x)) + 0.1 * math.log(1 - sigmoid(x)))
+                for x in REAL[:, 0]]
+    np.testing.assert_allclose(real_loss, expected, rtol=1e-6)
+    _, hard_fake = losses.get(name).discriminator(REAL, FAKE)
+    np.testing.assert_allclose(fake_loss, hard_fake)  # one-sided: fakes keep 0
+    # The smoothed loss is lowest where D(x) = 0.9, not at D(x) -> 1.
+    logit = math.log(0.9 / 0.1)
+    around = np.array([[logit - 0.1], [logit], [logit + 0.1]], np.float32)
+    smoothed, _ = losses.non_saturating_discriminator_loss(around, around, real_label=0.9)
+    assert float(smoothed[1]) < min(float(smoothed[0]), float(smoothed[2]))
+
+
+def test_least_squares_real_label_replaces_the_one():
+    real_loss, fake_loss = losses.least_squares_discriminator_loss(REAL, FAKE, real_label=0.9)
+    np.testing.assert_allclose(real_loss, [0.5 * (x - 0.9) ** 2 for x in REAL[:, 0]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(fake_loss, [4.5, 0.125, 0.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["non_saturating", "minimax"])
+def test_two_logit_real_label_equals_the_one_logit_loss_on_the_difference(name):
+    rng = np.random.default_rng(1)
+    real, fake = (rng.normal(size=(5, 2)).astype(np.float32) for _ in range(2))
+    two = losses.get(name, head="two_logit").discriminator(real, fake, real_label=0.8)
+    one = losses.get(name).discriminator(_difference(real), _difference(fake),
+                                         real_label=0.8)
+    for two_logit, one_logit in zip(two, one):
+        np.testing.assert_allclose(two_logit, one_logit, rtol=1e-5, atol=1e-6)
+
+
+def test_smoothed_losses_stay_finite_for_large_logits():
+    big = np.array([[80.0], [-80.0]], np.float16)
+    for name in losses.names():
+        real_loss, _ = losses.get(name).discriminator(big, big, real_label=0.9)
+        assert real_loss.dtype == tf.float32 and np.all(np.isfinite(real_loss))
+
+
+def test_label_smoothing_with_a_loss_that_takes_no_real_label_names_the_setting():
+    def hinge(real_logits, fake_logits):
+        return real_logits, fake_logits
+
+    pair = losses.GANLoss(hinge, losses.non_saturating_generator_loss)
+    losses.check_real_label(pair, 0.0)  # hard labels: any loss will do
+    with pytest.raises(ValueError, match="label_smoothing=0.1: .*'hinge' takes no real_label"):
+        losses.check_real_label(pair, 0.1)

@@ -78,6 +78,7 @@ class GAN(keras.Model):
         self.d_optimizer = None
         self.g_optimizer = None
         self.loss = None
+        self.label_smoothing = 0.0
         self._compiled_with = {}
         self._generate_fn = None
         self.built = True
@@ -92,7 +93,7 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
-                jit_compile="auto", steps_per_execution=1, **kwargs):
+                label_smoothing=0.0, jit_compile="auto", steps_per_execution=1, **kwargs):
         """Sets the optimizers and the loss.
 
         Args:
@@ -105,6 +106,12 @@ class GAN(keras.Model):
                 head (one logit or two). To save a model compiled with a
                 `GANLoss` of your own, register both its functions with
                 `keras.saving.register_keras_serializable`.
+            label_smoothing: one-sided label smoothing, in [0, 0.5): the
+                discriminator's target for real images is `1 -
+                label_smoothing` (Salimans et al. 2016; the PyTorch DCGAN
+                scripts' `real_label = 0.9` is 0.1), fakes keep 0. 0 (the
+                default, as the paper): hard labels. A `GANLoss` of your own
+                must then take `real_label` (see `tfdcgan.losses`).
             jit_compile, steps_per_execution, **kwargs: passed to
                 `keras.Model.compile` (`run_eagerly`, ...).
 
@@ -119,7 +126,11 @@ class GAN(keras.Model):
         self.optimizer = GANOptimizers(self)
         self.loss = loss
         self.loss_fn = losses.get(loss, head=self.d_head)
-        self._compiled_with = {"jit_compile": jit_compile,
+        rules.check("label_smoothing", label_smoothing)
+        losses.check_real_label(self.loss_fn, label_smoothing)
+        self.label_smoothing = float(label_smoothing)
+        self._compiled_with = {"label_smoothing": self.label_smoothing,
+                               "jit_compile": jit_compile,
                                "steps_per_execution": steps_per_execution}
         # Slots exist from the start, so a checkpoint restores them at once.
         self.optimizer.build()
@@ -326,12 +337,20 @@ class GAN(keras.Model):
             real_logits = self.discriminator(images, labels, training=True)
             fake_logits = self.discriminator(tf.stop_gradient(fake), labels,
                                              training=True)
-            real_loss, fake_loss = self.loss_fn.discriminator(real_logits, fake_logits)
+            real_loss, fake_loss = self.loss_fn.discriminator(
+                real_logits, fake_logits, **self._real_label())
             d_loss = _global_mean(real_loss) + _global_mean(fake_loss)
             scaled = self.d_optimizer.scale_loss(d_loss)
         grads = tape.gradient(scaled, d_vars)
         self.d_optimizer.apply_gradients(zip(grads, d_vars))
         return real_loss, fake_loss, real_logits, fake_logits
+
+    def _real_label(self):
+        """The loss's `real_label` argument: none with hard labels, so a
+        `GANLoss` of your own without it keeps working."""
+        if self.label_smoothing:
+            return {"real_label": 1.0 - self.label_smoothing}
+        return {}
 
     def generator_step(self, z, labels=None):
         """One update of the generator's variables, and only of them.

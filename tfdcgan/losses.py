@@ -3,7 +3,7 @@
 Every loss comes as a pair with one signature, so swapping one is a one-word
 change (`DCGAN.compile(loss="least_squares")`):
 
-    *_discriminator_loss(real_logits, fake_logits) -> (real_loss, fake_loss)
+    *_discriminator_loss(real_logits, fake_logits, real_label=1.0) -> (real_loss, fake_loss)
     *_generator_loss(fake_logits) -> loss
 
 Logits are `[batch, 1]` (or `[batch]`); every loss is per example, shape
@@ -17,12 +17,21 @@ cross-entropy: `get(name, head="two_logit")` returns the pair of that name
 for such logits. Softmax over two logits is the sigmoid of their
 difference, so each equals the one-logit loss of `real - fake`; only the
 parameterisation differs.
+
+`real_label` is the discriminator's target for real images: 1 by default;
+below 1 it is one-sided label smoothing (Salimans et al. 2016, "Improved
+Techniques for Training GANs": real images get 1 - s, fakes keep 0; the
+PyTorch DCGAN scripts' `real_label = 0.9`). `DCGAN.compile(label_smoothing=s)`
+passes it; a `GANLoss` of your own needs the argument only to be used so.
 """
 
 import collections
+import inspect
 
 import keras
 import tensorflow as tf
+
+from tfdcgan import rules
 
 GANLoss = collections.namedtuple("GANLoss", ["discriminator", "generator"])
 
@@ -36,9 +45,20 @@ def _flat(logits):
     return tf.reshape(tf.cast(logits, tf.float32), [-1])
 
 
-def non_saturating_discriminator_loss(real_logits, fake_logits):
-    """-log D(x) and -log(1 - D(G(z))), D = sigmoid(logits)."""
-    return tf.nn.softplus(-_flat(real_logits)), tf.nn.softplus(_flat(fake_logits))
+def _binary_cross_entropy(logits, label):
+    """Cross-entropy of sigmoid(logits) against the target probability
+    `label`: -label log D - (1 - label) log(1 - D), from the logits."""
+    logits = _flat(logits)
+    if label == 1.0:
+        return tf.nn.softplus(-logits)
+    # -log(1 - D) = -log D + logits, so the mix is -log D + (1 - label) logits.
+    return tf.nn.softplus(-logits) + (1.0 - label) * logits
+
+
+def non_saturating_discriminator_loss(real_logits, fake_logits, real_label=1.0):
+    """-log D(x) and -log(1 - D(G(z))), D = sigmoid(logits); with
+    `real_label` < 1 the real term is the cross-entropy against that target."""
+    return _binary_cross_entropy(real_logits, real_label), tf.nn.softplus(_flat(fake_logits))
 
 
 def non_saturating_generator_loss(fake_logits):
@@ -46,9 +66,9 @@ def non_saturating_generator_loss(fake_logits):
     return tf.nn.softplus(-_flat(fake_logits))
 
 
-def minimax_discriminator_loss(real_logits, fake_logits):
+def minimax_discriminator_loss(real_logits, fake_logits, real_label=1.0):
     """Same as the non-saturating discriminator loss (Goodfellow et al. 2014)."""
-    return non_saturating_discriminator_loss(real_logits, fake_logits)
+    return non_saturating_discriminator_loss(real_logits, fake_logits, real_label)
 
 
 def minimax_generator_loss(fake_logits):
@@ -56,10 +76,11 @@ def minimax_generator_loss(fake_logits):
     return -tf.nn.softplus(_flat(fake_logits))
 
 
-def least_squares_discriminator_loss(real_logits, fake_logits):
-    """0.5 (D(x) - 1)^2 and 0.5 D(G(z))^2 on the raw outputs (Mao et al. 2017)."""
+def least_squares_discriminator_loss(real_logits, fake_logits, real_label=1.0):
+    """0.5 (D(x) - 1)^2 and 0.5 D(G(z))^2 on the raw outputs (Mao et al.
+    2017); `real_label` in place of the 1."""
     real, fake = _flat(real_logits), _flat(fake_logits)
-    return 0.5 * tf.square(real - 1.0), 0.5 * tf.square(fake)
+    return 0.5 * tf.square(real - real_label), 0.5 * tf.square(fake)
 
 
 def least_squares_generator_loss(fake_logits):
@@ -71,16 +92,23 @@ def _two_logits(logits):
     return tf.reshape(tf.cast(logits, tf.float32), [-1, 2])
 
 
-def _softmax_cross_entropy(logits, label):
+def _softmax_cross_entropy(logits, label, probability=1.0):
+    """Cross-entropy of the softmax of `[fake, real]` logits against column
+    `label` with `probability`, the other column with the rest."""
     logits = _two_logits(logits)
     labels = tf.fill(tf.shape(logits)[:1], label)
-    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    if probability == 1.0:
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    targets = (probability * tf.one_hot(labels, 2)
+               + (1.0 - probability) * tf.one_hot(1 - labels, 2))
+    return tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=logits)
 
 
-def two_logit_non_saturating_discriminator_loss(real_logits, fake_logits):
+def two_logit_non_saturating_discriminator_loss(real_logits, fake_logits, real_label=1.0):
     """Softmax cross-entropy of `[fake, real]` logits against the labels
-    real = 1 for `x` and fake = 0 for `G(z)`: -log D(x), -log(1 - D(G(z)))."""
-    return (_softmax_cross_entropy(real_logits, REAL),
+    real = 1 for `x` and fake = 0 for `G(z)`: -log D(x), -log(1 - D(G(z)));
+    with `real_label` < 1, real images' target is that much of real."""
+    return (_softmax_cross_entropy(real_logits, REAL, real_label),
             _softmax_cross_entropy(fake_logits, FAKE))
 
 
@@ -89,9 +117,9 @@ def two_logit_non_saturating_generator_loss(fake_logits):
     return _softmax_cross_entropy(fake_logits, REAL)
 
 
-def two_logit_minimax_discriminator_loss(real_logits, fake_logits):
+def two_logit_minimax_discriminator_loss(real_logits, fake_logits, real_label=1.0):
     """Same as the two-logit non-saturating discriminator loss."""
-    return two_logit_non_saturating_discriminator_loss(real_logits, fake_logits)
+    return two_logit_non_saturating_discriminator_loss(real_logits, fake_logits, real_label)
 
 
 def two_logit_minimax_generator_loss(fake_logits):
@@ -123,6 +151,20 @@ _LOSSES = {
                            two_logit_minimax_generator_loss),
     },
 }
+
+
+def check_real_label(loss, label_smoothing):
+    """Raises `SettingError` where `label_smoothing` is set and the
+    discriminator loss of `loss` (a `GANLoss`) takes no `real_label`."""
+    if not label_smoothing:
+        return
+    try:
+        inspect.signature(loss.discriminator).bind(None, None, real_label=1.0)
+    except TypeError:
+        name = getattr(loss.discriminator, "__name__", loss.discriminator)
+        raise rules.SettingError("label_smoothing", label_smoothing, (
+            f"the discriminator loss {name!r} takes no real_label argument; give it "
+            f"one (real images' target) or leave label_smoothing at 0")) from None
 
 
 def names(head=ONE_LOGIT):

@@ -203,6 +203,7 @@ RULES = {
     "epoch": _int(1),
     "learning_rate": Rule("number", low=0.0, open_low=True, high=1.0),
     "beta1": Rule("number", low=0.0, high=1.0, open_high=True),
+    "label_smoothing": Rule("number", low=0.0, high=0.5, open_high=True),
     "train_size": Rule("whole", low=1, none="every image"),
     "batch_size": _int(1),
     "input_height": _int(1),

@@ -518,7 +518,7 @@ def build_gan(config, c_dim, seed, strategy=None):
                                                   name="d_optimizer"),
                 g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1,
                                                   name="g_optimizer"),
-                loss=config.loss)
+                loss=config.loss, label_smoothing=config.label_smoothing)
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return gan
