@@ -430,7 +430,9 @@ def run(args, log=print):
                "train_seconds": seconds, "cpu_seconds": cpu, "steps": steps}
         if seconds:
             row["images_per_second"] = steps * args.batch_size / seconds
-        if args.grid_dir:
+        # No grid of the `real` row: those are CelebA photos, which may not be
+        # redistributed, and grids are kept in the repository.
+        if args.grid_dir and key != "real":
             path = os.path.join(args.grid_dir, f"quality_celeba_{key.replace('/', '_')}.png")
             visualize.save_grid(images[:GRID_SAMPLES], path, padding=1)
             row["grid"] = os.path.relpath(path, REPO)

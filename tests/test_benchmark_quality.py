@@ -145,6 +145,10 @@ def test_celeba_tiny_run(tmp_path, capsys):
         assert results[key]["steps"] == 8 and results[key]["images_per_second"] > 0
         assert Image.open(tmp_path / "grids" / f"quality_celeba_{key.replace('/', '_')}.png"
                           ).size == (6 * 65 - 1,) * 2
+    # The training faces are CelebA's own photos: no grid of them is written.
+    assert sorted(os.listdir(tmp_path / "grids")) == [
+        "quality_celeba_cli_s0_8.png", "quality_celeba_lib_s0_8.png",
+        "quality_celeba_torch_s0_8.png"]
     # Rerun: everything is already scored, nothing is trained again.
     assert quality_celeba.main(argv) == 0
     assert "training to step" not in capsys.readouterr().out
