@@ -331,7 +331,10 @@ def test_label_smoothing_sets_the_real_target_and_survives_save_and_load(tmp_pat
 
 
 def test_label_smoothing_out_of_range_is_refused_naming_it():
-    gan = tfdcgan.DCGAN(**{**TINY, "seed": 1})
+    gan = tiny_gan()
+    optimizer = gan.d_optimizer
     for value in (0.5, -0.1, float("nan")):
         with pytest.raises(ValueError, match=r"label_smoothing=.*must be a number in \[0, 0.5\)"):
             gan.compile(label_smoothing=value)
+    # Refused before anything changed: the model is compiled as it was.
+    assert gan.d_optimizer is optimizer and gan.label_smoothing == 0.0

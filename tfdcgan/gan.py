@@ -119,15 +119,17 @@ class GAN(keras.Model):
         (`tfdcgan.GANOptimizers`). Under the "mixed_float16" policy each
         optimizer is wrapped in a `keras.optimizers.LossScaleOptimizer`.
         """
+        # Settings that cannot work are refused before anything changes.
+        loss_fn = losses.get(loss, head=self.d_head)
+        rules.check("label_smoothing", label_smoothing)
+        losses.check_real_label(loss_fn, label_smoothing)
         super().compile(jit_compile=jit_compile, steps_per_execution=steps_per_execution,
                         **kwargs)
         self.d_optimizer = self._make_optimizer(d_optimizer, "d_optimizer")
         self.g_optimizer = self._make_optimizer(g_optimizer, "g_optimizer")
         self.optimizer = GANOptimizers(self)
         self.loss = loss
-        self.loss_fn = losses.get(loss, head=self.d_head)
-        rules.check("label_smoothing", label_smoothing)
-        losses.check_real_label(self.loss_fn, label_smoothing)
+        self.loss_fn = loss_fn
         self.label_smoothing = float(label_smoothing)
         self._compiled_with = {"label_smoothing": self.label_smoothing,
                                "jit_compile": jit_compile,
