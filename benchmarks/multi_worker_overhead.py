@@ -37,6 +37,7 @@ is asserted.
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -150,6 +151,9 @@ def main(argv=None):
             name = f"{setup.replace(' ', '_').replace(',', '')}_{i}"
             results[setup].append(one_run(work, name, setup, args))
             print(f"round {i + 1} {setup}: {results[setup][-1]}", file=sys.stderr)
+    # Every run finished: its folders (logs, checkpoints: a GB with faces) go.
+    # A failed run stops the script above and keeps them, as its message says.
+    shutil.rmtree(work)
     images = args.batch_size * args.steps
     rows = {}
     for setup, runs in results.items():

@@ -25,6 +25,7 @@ def test_a_tiny_round_prints_two_workers_against_one(tmp_path):
     assert "| one worker | 1.00 | 1.00 | 1.00 | +0% |" in out
     assert "| two workers |" in out
     assert "3 steps measured after 2" in out
+    assert not list(tmp_path.glob("multi_worker_overhead_*"))  # its work folder is gone
 
 
 def test_faces_without_the_shared_folder_say_where_they_looked(tmp_path):
