@@ -58,11 +58,12 @@ SETUPS = {"one worker": (1, [], {}),
           "two, sync BN": (2, ["--strategy", "multi_worker", "--sync_batch_norm"], {})}
 TIMEOUT = 900  # seconds a run may take
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
-# --dataset -> the flags that read it
-DATASETS = {"mnist": lambda args: ["--dataset", "mnist", "--data_dir",
-                                   os.path.join(args.work, "no_data")],
-            "celebA": lambda args: ["--dataset", "celebA", "--data_dir", args.data_dir,
-                                    "--input_height", "54", "--crop"]}
+# --dataset -> (what it is, the flags that read it)
+DATASETS = {"mnist": ("bundled MNIST 28x28", lambda args: [
+                "--dataset", "mnist", "--data_dir", os.path.join(args.work, "no_data")]),
+            "celebA": ("shared CelebA faces 64x64", lambda args: [
+                "--dataset", "celebA", "--data_dir", args.data_dir, "--input_height", "54",
+                "--crop"])}
 
 
 def cpu_seconds(pid):
@@ -86,13 +87,13 @@ def one_run(work, name, setup, args):
     folder = os.path.join(work, name)
     os.makedirs(folder)
     total = args.warmup + args.steps
-    command = [sys.executable, os.path.join(REPO, "main.py"), *DATASETS[args.dataset](args),
+    _, data_flags = DATASETS[args.dataset]
+    command = [sys.executable, os.path.join(REPO, "main.py"), *data_flags(args),
                "--train", "--epoch", "1", "--seed", "0", "--batch_size", str(args.batch_size),
                "--train_size", str(args.batch_size * total), "--gf_dim", str(args.gf_dim),
                "--df_dim", str(args.df_dim), "--sample_freq", "0", "--ckpt_freq", "0",
-               "--out_dir",
-               os.path.join(folder, "out"), "--logs_dir", os.path.join(folder, "logs"),
-               "--out_name", "run", *extra]
+               "--out_dir", os.path.join(folder, "out"),
+               "--logs_dir", os.path.join(folder, "logs"), "--out_name", "run", *extra]
     tf_configs = cluster.loopback_tf_configs(workers)
     processes = []
     try:
@@ -129,7 +130,8 @@ def one_run(work, name, setup, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=list(DATASETS), default="mnist",
-                        help="mnist: the bundled digits, 28x28; celebA: the shared faces, 64x64")
+                        help="; ".join(f"{name}: {what}"
+                                       for name, (what, _) in DATASETS.items()))
     parser.add_argument("--data_dir", default=SHARED_DATA,
                         help="the folder holding celebA/ (--dataset celebA)")
     parser.add_argument("--batch_size", type=int, default=64, help="the global batch")
@@ -160,9 +162,9 @@ def main(argv=None):
         rows[setup] = {"images/s": statistics.median(images / r["wall"] for r in runs),
                        "images per CPU-s": statistics.median(images / r["cpu"] for r in runs),
                        "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs)}
-    data = {"mnist": "bundled MNIST 28x28", "celebA": "shared CelebA faces 64x64"}
-    print(f"{data[args.dataset]}, gf_dim {args.gf_dim}, df_dim {args.df_dim}, global batch "
-          f"{args.batch_size}; {args.steps} steps measured after {args.warmup}; medians of "
+    data, _ = DATASETS[args.dataset]
+    print(f"{data}, gf_dim {args.gf_dim}, df_dim {args.df_dim}, global batch {args.batch_size}; "
+          f"{args.steps} steps measured after {args.warmup}; medians of "
           f"{args.rounds} interleaved round(s); ratios to one worker\n")
     base = rows.get("one worker")
     print("| setup | images/s | images per CPU-s | CPU per step | overhead per step |")

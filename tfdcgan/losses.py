@@ -99,8 +99,7 @@ def _softmax_cross_entropy(logits, label, probability=1.0):
     labels = tf.fill(tf.shape(logits)[:1], label)
     if probability == 1.0:
         return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-    targets = (probability * tf.one_hot(labels, 2)
-               + (1.0 - probability) * tf.one_hot(1 - labels, 2))
+    targets = tf.one_hot(labels, 2, on_value=probability, off_value=1.0 - probability)
     return tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=logits)
 
 
