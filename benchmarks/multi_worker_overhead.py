@@ -12,6 +12,7 @@ them (`--input_height 54 --crop`, 64x64, kernel 5); the default networks
 unless `--gf_dim`/`--df_dim` say otherwise:
 
     one worker    python main.py ... --batch_size B
+    one worker, half batch   python main.py ... --batch_size B/2
     two workers   two processes of python main.py ... --batch_size B --strategy multi_worker,
                   over 127.0.0.1 (TF_CONFIG), each training B/2 images a step
     two, 1 thread each   the same with TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
@@ -31,8 +32,14 @@ setup, the medians over interleaved rounds of:
 and, against one worker, the overhead per step: the extra CPU time per step
 as a share of one worker's (all-reduces, the second process's own work, and
 for the chief its files, which one worker writes too). On two shared cores
-two workers cannot be faster; the overhead is the figure to watch. Nothing
-is asserted.
+two workers cannot be faster; the overhead is the figure to watch.
+
+That overhead has two parts, which the `one worker, half batch` setup (one
+process training B/2 images a step, a worker's own share) tells apart: a
+smaller batch per process costs more CPU per image, which any data-parallel
+run at the same global batch pays; what two workers cost beyond two such
+half-batch steps is the communication, the coordination and the chief's
+files. The script prints that share last. Nothing is asserted.
 """
 
 import argparse
@@ -48,14 +55,19 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 from tfdcgan import cluster  # noqa: E402  (the repository's, as the workers run)
-# name -> (workers, flags, environment): "1 thread each" gives each worker one
-# of the two cores' worth of TensorFlow threads, as two one-core machines would
-# have, instead of two processes each sized for the whole machine.
+# name -> (workers, images a step per worker as a share of the global batch,
+# flags, environment). "half batch" is one worker's own part of a two-worker
+# step, run alone: two of it are what two workers would cost with nothing
+# shared. "1 thread each" gives each worker one of the two cores' worth of
+# TensorFlow threads, as two one-core machines would have, instead of two
+# processes each sized for the whole machine.
 ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
-SETUPS = {"one worker": (1, [], {}),
-          "two workers": (2, ["--strategy", "multi_worker"], {}),
-          "two, 1 thread each": (2, ["--strategy", "multi_worker"], ONE_THREAD),
-          "two, sync BN": (2, ["--strategy", "multi_worker", "--sync_batch_norm"], {})}
+MULTI_WORKER = ["--strategy", "multi_worker"]
+SETUPS = {"one worker": (1, 1, [], {}),
+          "one worker, half batch": (1, 0.5, [], {}),
+          "two workers": (2, 0.5, MULTI_WORKER, {}),
+          "two, 1 thread each": (2, 0.5, MULTI_WORKER, ONE_THREAD),
+          "two, sync BN": (2, 0.5, MULTI_WORKER + ["--sync_batch_norm"], {})}
 TIMEOUT = 900  # seconds a run may take
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
 # --dataset -> (what it is, the flags that read it)
@@ -83,14 +95,16 @@ def steps_done(stats):
 
 def one_run(work, name, setup, args):
     """Runs one setup; returns its wall and CPU seconds over the measured steps."""
-    workers, extra, environment = SETUPS[setup]
+    workers, share, extra, environment = SETUPS[setup]
+    # --batch_size is the global batch under multi_worker (cluster.describe).
+    batch = args.batch_size if workers > 1 else int(args.batch_size * share)
     folder = os.path.join(work, name)
     os.makedirs(folder)
     total = args.warmup + args.steps
     _, data_flags = DATASETS[args.dataset]
     command = [sys.executable, os.path.join(REPO, "main.py"), *data_flags(args),
-               "--train", "--epoch", "1", "--seed", "0", "--batch_size", str(args.batch_size),
-               "--train_size", str(args.batch_size * total), "--gf_dim", str(args.gf_dim),
+               "--train", "--epoch", "1", "--seed", "0", "--batch_size", str(batch),
+               "--train_size", str(batch * total), "--gf_dim", str(args.gf_dim),
                "--df_dim", str(args.df_dim), "--sample_freq", "0", "--ckpt_freq", "0",
                "--out_dir", os.path.join(folder, "out"),
                "--logs_dir", os.path.join(folder, "logs"), "--out_name", "run", *extra]
@@ -156,9 +170,9 @@ def main(argv=None):
     # Every run finished: its folders (logs, checkpoints: a GB with faces) go.
     # A failed run stops the script above and keeps them, as its message says.
     shutil.rmtree(work)
-    images = args.batch_size * args.steps
     rows = {}
     for setup, runs in results.items():
+        images = args.batch_size * args.steps * (1 if trains_global_batch(setup) else 0.5)
         rows[setup] = {"images/s": statistics.median(images / r["wall"] for r in runs),
                        "images per CPU-s": statistics.median(images / r["cpu"] for r in runs),
                        "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs)}
@@ -175,9 +189,36 @@ def main(argv=None):
                   f"{row['CPU s per step']:.3f} s | |")
             continue
         overhead = row["CPU s per step"] / base["CPU s per step"] - 1
+        # A half-batch step does half the work: no overhead to speak of.
+        overhead = f"{overhead:+.0%}" if trains_global_batch(setup) else ""
         print(f"| {setup} | {row['images/s'] / base['images/s']:.2f} | "
               f"{row['images per CPU-s'] / base['images per CPU-s']:.2f} | "
-              f"{row['CPU s per step'] / base['CPU s per step']:.2f} | {overhead:+.0%} |")
+              f"{row['CPU s per step'] / base['CPU s per step']:.2f} | {overhead} |")
+    print(shared_work_line(rows))
+
+
+def trains_global_batch(setup):
+    """Whether a step of `setup` trains the whole --batch_size (all but the
+    half batch)."""
+    workers, share, _, _ = SETUPS[setup]
+    return workers > 1 or share == 1
+
+
+def shared_work_line(rows):
+    """What two workers cost beyond two workers' own half-batch steps: the
+    all-reduces, the coordination and the chief's files; '' without both rows."""
+    if "two workers" not in rows or "one worker, half batch" not in rows:
+        return ""
+    own = 2 * rows["one worker, half batch"]["CPU s per step"]
+    shared = rows["two workers"]["CPU s per step"] - own
+    line = (f"\nTwo workers beyond two half-batch steps run alone (communication, "
+            f"coordination, the chief's files): {shared:+.3f} CPU-s a step, {shared / own:+.0%} "
+            "of those two steps")
+    if "one worker" in rows:
+        one = rows["one worker"]["CPU s per step"]
+        line += (f"; the half batch itself costs {own / one - 1:+.0%} over one worker's "
+                 "full-batch step")
+    return line + "."
 
 
 if __name__ == "__main__":

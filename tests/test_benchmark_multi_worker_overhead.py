@@ -12,18 +12,20 @@ SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "multi_wor
 
 
 @pytest.mark.slow
-def test_a_tiny_round_prints_two_workers_against_one(tmp_path):
+def test_a_tiny_round_prints_two_workers_against_one_and_a_half_batch(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TMPDIR=str(tmp_path))
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--steps", "3", "--warmup", "2", "--rounds", "1",
          "--batch_size", "8", "--gf_dim", "4", "--df_dim", "4",
-         "--setups", "one worker", "two workers"],
+         "--setups", "one worker", "one worker, half batch", "two workers"],
         capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "| setup | images/s | images per CPU-s | CPU per step | overhead per step |" in out
     assert "| one worker | 1.00 | 1.00 | 1.00 | +0% |" in out
     assert "| two workers |" in out
+    assert "| one worker, half batch |" in out
+    assert "Two workers beyond two half-batch steps run alone" in out
     assert "3 steps measured after 2" in out
     assert not list(tmp_path.glob("multi_worker_overhead_*"))  # its work folder is gone
 
