@@ -115,6 +115,18 @@ def test_a_real_label_below_one_is_cross_entropy_against_that_target(name):
     assert float(smoothed[1]) < min(float(smoothed[0]), float(smoothed[2]))
 
 
+def test_real_label_may_be_a_tensor_inside_a_tf_function():
+    @tf.function
+    def smoothed(real_label):
+        return losses.non_saturating_discriminator_loss(REAL, FAKE, real_label=real_label)
+
+    real_loss, _ = smoothed(tf.constant(0.9))
+    expected, _ = losses.non_saturating_discriminator_loss(REAL, FAKE, real_label=0.9)
+    np.testing.assert_allclose(real_loss, expected, rtol=1e-6)
+    hard, _ = smoothed(tf.constant(1.0))
+    np.testing.assert_array_equal(hard, tf.nn.softplus(-REAL[:, 0]))  # exactly -log D
+
+
 def test_least_squares_real_label_replaces_the_one():
     real_loss, fake_loss = losses.least_squares_discriminator_loss(REAL, FAKE, real_label=0.9)
     np.testing.assert_allclose(real_loss, [0.5 * (x - 0.9) ** 2 for x in REAL[:, 0]],

@@ -49,9 +49,8 @@ def _binary_cross_entropy(logits, label):
     """Cross-entropy of sigmoid(logits) against the target probability
     `label`: -label log D - (1 - label) log(1 - D), from the logits."""
     logits = _flat(logits)
-    if label == 1.0:
-        return tf.nn.softplus(-logits)
-    # -log(1 - D) = -log D + logits, so the mix is -log D + (1 - label) logits.
+    # -log(1 - D) = -log D + logits, so the mix is -log D + (1 - label) logits;
+    # a hard label adds exactly 0. `label` may be a float or a tensor.
     return tf.nn.softplus(-logits) + (1.0 - label) * logits
 
 
