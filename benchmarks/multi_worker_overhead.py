@@ -13,6 +13,8 @@ unless `--gf_dim`/`--df_dim` say otherwise:
 
     one worker    python main.py ... --batch_size B
     one worker, half batch   python main.py ... --batch_size B/2
+    one worker, half batch, 1 thread   the same with TF_NUM_INTRAOP_THREADS=1
+                  TF_NUM_INTEROP_THREADS=1
     two workers   two processes of python main.py ... --batch_size B --strategy multi_worker,
                   over 127.0.0.1 (TF_CONFIG), each training B/2 images a step
     two, 1 thread each   the same with TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
@@ -25,7 +27,7 @@ user + system, all threads) when the `warmup`-th step has ended and again
 when the last has, so start-up, data loading and tracing are left out. Per
 setup, the medians over interleaved rounds of:
 
-    images/s               global batch x steps / wall time of those steps
+    images/s               batch x steps / wall time of those steps
     images per CPU-second  the same over the CPU seconds of every process
     CPU s per step         all processes together
 
@@ -34,15 +36,18 @@ as a share of one worker's (all-reduces, the second process's own work, and
 for the chief its files, which one worker writes too). On two shared cores
 two workers cannot be faster; the overhead is the figure to watch.
 
-That overhead has two parts, which the `one worker, half batch` setup (one
-process training B/2 images a step, a worker's own share) tells apart: a
+That overhead has two parts, which the half-batch setups (one process
+training B/2 images a step, a worker's own share, run alone) tell apart: a
 smaller batch per process costs more CPU per image, which any data-parallel
 run at the same global batch pays; what two workers cost beyond two such
-half-batch steps is the communication, the coordination and the chief's
-files. The script prints that share last. Nothing is asserted.
+half-batch steps with the same threads is what they share: the
+communication, the coordination and the chief's files. The script prints
+that share last, for each two-worker setup whose twin ran. Nothing is
+asserted.
 """
 
 import argparse
+import collections
 import os
 import shutil
 import signal
@@ -55,19 +60,21 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 from tfdcgan import cluster  # noqa: E402  (the repository's, as the workers run)
-# name -> (workers, images a step per worker as a share of the global batch,
-# flags, environment). "half batch" is one worker's own part of a two-worker
-# step, run alone: two of it are what two workers would cost with nothing
-# shared. "1 thread each" gives each worker one of the two cores' worth of
-# TensorFlow threads, as two one-core machines would have, instead of two
-# processes each sized for the whole machine.
+# A setup: how many worker processes, whether each trains half the global
+# batch, the flags and the environment they add. "half batch" is one worker's
+# own part of a two-worker step, run alone: two of it are what two workers
+# would cost with nothing shared. "1 thread" gives a process one of the two
+# cores' worth of TensorFlow threads, as two one-core machines would have,
+# instead of two processes each sized for the whole machine.
+Setup = collections.namedtuple("Setup", "workers half_batch flags env")
 ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 MULTI_WORKER = ["--strategy", "multi_worker"]
-SETUPS = {"one worker": (1, 1, [], {}),
-          "one worker, half batch": (1, 0.5, [], {}),
-          "two workers": (2, 0.5, MULTI_WORKER, {}),
-          "two, 1 thread each": (2, 0.5, MULTI_WORKER, ONE_THREAD),
-          "two, sync BN": (2, 0.5, MULTI_WORKER + ["--sync_batch_norm"], {})}
+SETUPS = {"one worker": Setup(1, False, [], {}),
+          "one worker, half batch": Setup(1, True, [], {}),
+          "one worker, half batch, 1 thread": Setup(1, True, [], ONE_THREAD),
+          "two workers": Setup(2, True, MULTI_WORKER, {}),
+          "two, 1 thread each": Setup(2, True, MULTI_WORKER, ONE_THREAD),
+          "two, sync BN": Setup(2, True, MULTI_WORKER + ["--sync_batch_norm"], {})}
 TIMEOUT = 900  # seconds a run may take
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
 # --dataset -> (what it is, the flags that read it)
@@ -95,9 +102,9 @@ def steps_done(stats):
 
 def one_run(work, name, setup, args):
     """Runs one setup; returns its wall and CPU seconds over the measured steps."""
-    workers, share, extra, environment = SETUPS[setup]
+    workers, half_batch, extra, environment = SETUPS[setup]
     # --batch_size is the global batch under multi_worker (cluster.describe).
-    batch = args.batch_size if workers > 1 else int(args.batch_size * share)
+    batch = args.batch_size // 2 if workers == 1 and half_batch else args.batch_size
     folder = os.path.join(work, name)
     os.makedirs(folder)
     total = args.warmup + args.steps
@@ -177,10 +184,11 @@ def main(argv=None):
                        "images per CPU-s": statistics.median(images / r["cpu"] for r in runs),
                        "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs)}
     data, _ = DATASETS[args.dataset]
+    base = rows.get("one worker")
     print(f"{data}, gf_dim {args.gf_dim}, df_dim {args.df_dim}, global batch {args.batch_size}; "
           f"{args.steps} steps measured after {args.warmup}; medians of "
-          f"{args.rounds} interleaved round(s); ratios to one worker\n")
-    base = rows.get("one worker")
+          f"{args.rounds} interleaved round(s)"
+          + ("; ratios to one worker\n" if base else "\n"))
     print("| setup | images/s | images per CPU-s | CPU per step | overhead per step |")
     print("|---|---|---|---|---|")
     for setup, row in rows.items():
@@ -194,32 +202,41 @@ def main(argv=None):
         print(f"| {setup} | {row['images/s'] / base['images/s']:.2f} | "
               f"{row['images per CPU-s'] / base['images per CPU-s']:.2f} | "
               f"{row['CPU s per step'] / base['CPU s per step']:.2f} | {overhead} |")
-    print(shared_work_line(rows))
+    print(shared_work_lines(rows))
 
 
 def trains_global_batch(setup):
     """Whether a step of `setup` trains the whole --batch_size (all but the
-    half batch)."""
-    workers, share, _, _ = SETUPS[setup]
-    return workers > 1 or share == 1
+    one-worker half batches)."""
+    return SETUPS[setup].workers > 1 or not SETUPS[setup].half_batch
 
 
-def shared_work_line(rows):
-    """What two workers cost beyond two workers' own half-batch steps: the
-    all-reduces, the coordination and the chief's files; '' without both rows."""
-    if "two workers" not in rows or "one worker, half batch" not in rows:
+def alone_twin(setup):
+    """The one-worker half-batch setup with the same threads as the
+    two-worker `setup`: a worker's own share of its step, run alone."""
+    workers, _, _, env = SETUPS[setup]
+    return next((name for name, other in SETUPS.items()
+                 if workers == 2 and other.workers == 1 and other.half_batch
+                 and other.env == env), None)
+
+
+def shared_work_lines(rows):
+    """Per two-worker setup whose twin ran: what it costs beyond two of its
+    workers' half-batch steps run alone (the all-reduces, the coordination,
+    the chief's files), as a share of those two steps."""
+    lines = []
+    for setup, row in rows.items():
+        twin = alone_twin(setup)
+        if twin not in rows:
+            continue
+        own = 2 * rows[twin]["CPU s per step"]
+        shared = row["CPU s per step"] - own
+        lines.append(f"- {setup}: {shared:+.3f} CPU-s a step beyond two '{twin}' "
+                     f"steps, {shared / own:+.0%} of them")
+    if not lines:
         return ""
-    own = 2 * rows["one worker, half batch"]["CPU s per step"]
-    shared = rows["two workers"]["CPU s per step"] - own
-    line = (f"\nTwo workers beyond two half-batch steps run alone (communication, "
-            f"coordination, the chief's files): {shared:+.3f} CPU-s a step, {shared / own:+.0%} "
-            "of those two steps")
-    if "one worker" in rows:
-        one = rows["one worker"]["CPU s per step"]
-        line += (f"; the half batch itself costs {own / one - 1:+.0%} over one worker's "
-                 "full-batch step")
-    return line + "."
-
+    return ("\nWhat two workers share (communication, coordination, the chief's files):\n"
+            + "\n".join(lines))
 
 if __name__ == "__main__":
     main()

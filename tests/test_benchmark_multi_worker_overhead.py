@@ -25,7 +25,9 @@ def test_a_tiny_round_prints_two_workers_against_one_and_a_half_batch(tmp_path):
     assert "| one worker | 1.00 | 1.00 | 1.00 | +0% |" in out
     assert "| two workers |" in out
     assert "| one worker, half batch |" in out
-    assert "Two workers beyond two half-batch steps run alone" in out
+    assert ("What two workers share (communication, coordination, the chief's files):"
+            in out)
+    assert "- two workers: " in out and "beyond two 'one worker, half batch' steps" in out
     assert "3 steps measured after 2" in out
     assert not list(tmp_path.glob("multi_worker_overhead_*"))  # its work folder is gone
 
