@@ -213,11 +213,14 @@ def trains_global_batch(setup):
 
 def alone_twin(setup):
     """The one-worker half-batch setup with the same threads as the
-    two-worker `setup`: a worker's own share of its step, run alone."""
-    workers, _, _, env = SETUPS[setup]
+    two-worker `setup`: a worker's own share of its step, run alone. None for
+    a setup that also changes the model (sync BN: its unfused layers would
+    count as shared work)."""
+    workers, _, flags, env = SETUPS[setup]
+    if workers != 2 or flags != MULTI_WORKER:
+        return None
     return next((name for name, other in SETUPS.items()
-                 if workers == 2 and other.workers == 1 and other.half_batch
-                 and other.env == env), None)
+                 if other.workers == 1 and other.half_batch and other.env == env), None)
 
 
 def shared_work_lines(rows):
@@ -237,6 +240,7 @@ def shared_work_lines(rows):
         return ""
     return ("\nWhat two workers share (communication, coordination, the chief's files):\n"
             + "\n".join(lines))
+
 
 if __name__ == "__main__":
     main()

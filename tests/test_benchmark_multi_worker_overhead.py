@@ -40,3 +40,19 @@ def test_faces_without_the_shared_folder_say_where_they_looked(tmp_path):
     assert result.returncode == 2
     assert f"no celebA folder in {tmp_path}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_shared_work_is_two_workers_beyond_two_half_batch_steps_of_the_same_threads():
+    sys.path.insert(0, str(SCRIPT.parent))
+    import multi_worker_overhead as benchmark
+    rows = {name: {"CPU s per step": cpu} for name, cpu in [
+        ("one worker", 2.4), ("one worker, half batch", 1.25),
+        ("one worker, half batch, 1 thread", 1.0), ("two workers", 3.0),
+        ("two, 1 thread each", 2.6), ("two, sync BN", 5.0)]}
+    lines = benchmark.shared_work_lines(rows).splitlines()
+    assert "- two workers: +0.500 CPU-s a step beyond two 'one worker, half batch' " \
+           "steps, +20% of them" in lines
+    assert "- two, 1 thread each: +0.600 CPU-s a step beyond two 'one worker, half batch, " \
+           "1 thread' steps, +30% of them" in lines
+    assert not any("sync BN" in line for line in lines)  # it changes the model too
+    assert benchmark.shared_work_lines({"two workers": rows["two workers"]}) == ""
