@@ -102,9 +102,8 @@ def steps_done(stats):
 
 def one_run(work, name, setup, args):
     """Runs one setup; returns its wall and CPU seconds over the measured steps."""
-    workers, half_batch, extra, environment = SETUPS[setup]
-    # --batch_size is the global batch under multi_worker (cluster.describe).
-    batch = args.batch_size // 2 if workers == 1 and half_batch else args.batch_size
+    workers, _, extra, environment = SETUPS[setup]
+    batch = step_batch(setup, args.batch_size)
     folder = os.path.join(work, name)
     os.makedirs(folder)
     total = args.warmup + args.steps
@@ -179,7 +178,7 @@ def main(argv=None):
     shutil.rmtree(work)
     rows = {}
     for setup, runs in results.items():
-        images = args.batch_size * args.steps * (1 if trains_global_batch(setup) else 0.5)
+        images = step_batch(setup, args.batch_size) * args.steps
         rows[setup] = {"images/s": statistics.median(images / r["wall"] for r in runs),
                        "images per CPU-s": statistics.median(images / r["cpu"] for r in runs),
                        "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs)}
@@ -198,17 +197,20 @@ def main(argv=None):
             continue
         overhead = row["CPU s per step"] / base["CPU s per step"] - 1
         # A half-batch step does half the work: no overhead to speak of.
-        overhead = f"{overhead:+.0%}" if trains_global_batch(setup) else ""
+        full_step = step_batch(setup, args.batch_size) == args.batch_size
+        overhead = f"{overhead:+.0%}" if full_step else ""
         print(f"| {setup} | {row['images/s'] / base['images/s']:.2f} | "
               f"{row['images per CPU-s'] / base['images per CPU-s']:.2f} | "
               f"{row['CPU s per step'] / base['CPU s per step']:.2f} | {overhead} |")
     print(shared_work_lines(rows))
 
 
-def trains_global_batch(setup):
-    """Whether a step of `setup` trains the whole --batch_size (all but the
-    one-worker half batches)."""
-    return SETUPS[setup].workers > 1 or not SETUPS[setup].half_batch
+def step_batch(setup, batch_size):
+    """Images a step of `setup` trains, all its workers together: its
+    --batch_size (the global batch under multi_worker, cluster.describe);
+    half of `batch_size` for the one-worker half batches, else all of it."""
+    workers, half_batch, _, _ = SETUPS[setup]
+    return batch_size // 2 if workers == 1 and half_batch else batch_size
 
 
 def alone_twin(setup):
