@@ -126,6 +126,14 @@ def test_multi_worker_mirrored_strategy_with_two_processes(tmp_path):
     first, second = (np.load(tmp_path / f"w{i}.npz") for i in range(2))
     assert int(first["num_replicas"]) == 2
     assert np.isfinite(first["losses"]).all()
+    # Callbacks see every metric by name, the same on both workers, and the
+    # last batch's logs (means over both workers' images) are the epoch's.
+    assert sorted(first["log_names"]) == sorted(
+        ["d_loss", "d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake"])
+    np.testing.assert_array_equal(first["log_names"], second["log_names"])
+    np.testing.assert_array_equal(first["batch_logs"], second["batch_logs"])
+    assert first["batch_logs"].shape == (4, 6)
+    np.testing.assert_allclose(first["batch_logs"][-1], first["epoch_logs"], rtol=1e-5)
     weights = [k for k in first.files if k.startswith("w")]
     assert weights
     for key in weights:

@@ -15,6 +15,8 @@ from tfdcgan import losses, rules
 from tfdcgan.gan_optimizers import GANOptimizers
 from tfdcgan.rules import Z_DISTRIBUTIONS  # noqa: F401  (importable from here too)
 
+# train_step's one log under MultiWorkerMirroredStrategy: every metric's value.
+_PACKED_LOGS = "packed_logs"
 _LossForUpdate = collections.namedtuple("_LossForUpdate", ["scaled", "local_mean"])
 
 
@@ -316,12 +318,32 @@ class GAN(keras.Model):
         self.trackers["d_fake"].update_state(
             tf.reduce_mean(losses.real_probability(fake_logits)))
         logs = {m.name: m.result() for m in self.metrics}
-        if isinstance(tf.distribute.get_strategy(),
-                      tf.distribute.MultiWorkerMirroredStrategy):
-            # Keras reduces multi-worker logs with `strategy.reduce(MEAN,
-            # axis=0)`, which needs an axis: scalars fail (Keras 3.15).
-            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        if self._packs_logs():
+            # Keras reduces every multi-worker log on its own, with
+            # `strategy.reduce(MEAN, axis=0)`: two all-reduces each, and an
+            # axis that scalars lack (Keras 3.15). One row of them all is two
+            # all-reduces a step in place of twelve; `make_train_function`
+            # names the values again.
+            return {_PACKED_LOGS: tf.reshape(tf.stack(list(logs.values())), [1, -1])}
         return logs
+
+    def _packs_logs(self):
+        return isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+    def make_train_function(self, force=False):
+        """Keras's train function; under MultiWorkerMirroredStrategy, one
+        that returns the logs `train_step` packed into one row by name."""
+        if self.train_function is not None and not force:
+            return self.train_function
+        super().make_train_function(force=force)
+        if self._packs_logs():
+            packed, names = self.train_function, [m.name for m in self.metrics]
+
+            def train_function(iterator):
+                return dict(zip(names, tf.unstack(packed(iterator)[_PACKED_LOGS])))
+
+            self.train_function = train_function
+        return self.train_function
 
     def discriminator_step(self, images, fake, labels=None):
         """One update of the discriminator's variables, and only of them.
