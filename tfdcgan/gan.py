@@ -340,7 +340,10 @@ class GAN(keras.Model):
             packed, names = self.train_function, [m.name for m in self.metrics]
 
             def train_function(iterator):
-                return dict(zip(names, tf.unstack(packed(iterator)[_PACKED_LOGS])))
+                logs = packed(iterator)
+                if _PACKED_LOGS not in logs:  # (a subclass's train_step of its own)
+                    return logs
+                return dict(zip(names, tf.unstack(logs[_PACKED_LOGS])))
 
             self.train_function = train_function
         return self.train_function
