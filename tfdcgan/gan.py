@@ -238,7 +238,7 @@ class GAN(keras.Model):
         # per-replica batches of MultiWorkerMirroredStrategy (Keras 3.15). A
         # GAN is built by `__init__` and `compile` (as Keras assumes without a
         # strategy, where it skips this too).
-        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        if self._multi_worker():
             return
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
@@ -318,7 +318,7 @@ class GAN(keras.Model):
         self.trackers["d_fake"].update_state(
             tf.reduce_mean(losses.real_probability(fake_logits)))
         logs = {m.name: m.result() for m in self.metrics}
-        if self._packs_logs():
+        if self._multi_worker():
             # Keras reduces every multi-worker log on its own, with
             # `strategy.reduce(MEAN, axis=0)`: two all-reduces each, and an
             # axis that scalars lack (Keras 3.15). One row of them all is two
@@ -327,7 +327,7 @@ class GAN(keras.Model):
             return {_PACKED_LOGS: tf.reshape(tf.stack(list(logs.values())), [1, -1])}
         return logs
 
-    def _packs_logs(self):
+    def _multi_worker(self):
         return isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
     def make_train_function(self, force=False):
@@ -336,7 +336,7 @@ class GAN(keras.Model):
         if self.train_function is not None and not force:
             return self.train_function
         super().make_train_function(force=force)
-        if self._packs_logs():
+        if self._multi_worker():
             packed, names = self.train_function, [m.name for m in self.metrics]
 
             def train_function(iterator):
