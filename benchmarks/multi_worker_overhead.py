@@ -18,6 +18,10 @@ unless `--gf_dim`/`--df_dim` say otherwise:
     two workers   two processes of python main.py ... --batch_size B --strategy multi_worker,
                   over 127.0.0.1 (TF_CONFIG), each training B/2 images a step
     two, 1 thread each   the same with TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
+    one worker, half batch, own core   one thread, the process bound to one core
+                  (sched_setaffinity), the other core left idle
+    two, own core each   two workers of one thread, worker i bound to core i:
+                  two one-core machines on one loopback, sharing no core
     two, sync BN  two workers with --sync_batch_norm
 
 Each run trains `warmup + steps` steps (one epoch of exactly that many
@@ -42,8 +46,12 @@ smaller batch per process costs more CPU per image, which any data-parallel
 run at the same global batch pays; what two workers cost beyond two such
 half-batch steps with the same threads is what they share: the
 communication, the coordination and the chief's files. The script prints
-that share last, for each two-worker setup whose twin ran. Nothing is
-asserted.
+that share last, for each two-worker setup whose twin ran. The "own core"
+pair is the closest this machine comes to two machines: every thread of a
+worker (its compute, gRPC, the chief's files) runs on that worker's core, so
+what remains beyond the twin is the communication, the coordination and the
+files, without two processes' threads contending for the same cores. Nothing
+is asserted.
 """
 
 import argparse
@@ -65,8 +73,10 @@ from tfdcgan import cluster  # noqa: E402  (the repository's, as the workers run
 # own part of a two-worker step, run alone: two of it are what two workers
 # would cost with nothing shared. "1 thread" gives a process one of the two
 # cores' worth of TensorFlow threads, as two one-core machines would have,
-# instead of two processes each sized for the whole machine.
-Setup = collections.namedtuple("Setup", "workers half_batch flags env")
+# instead of two processes each sized for the whole machine; "own core" binds
+# process i to core i as well, so no two processes share a core.
+Setup = collections.namedtuple("Setup", "workers half_batch flags env own_core",
+                               defaults=(False,))
 ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 MULTI_WORKER = ["--strategy", "multi_worker"]
 SETUPS = {"one worker": Setup(1, False, [], {}),
@@ -74,6 +84,8 @@ SETUPS = {"one worker": Setup(1, False, [], {}),
           "one worker, half batch, 1 thread": Setup(1, True, [], ONE_THREAD),
           "two workers": Setup(2, True, MULTI_WORKER, {}),
           "two, 1 thread each": Setup(2, True, MULTI_WORKER, ONE_THREAD),
+          "one worker, half batch, own core": Setup(1, True, [], ONE_THREAD, True),
+          "two, own core each": Setup(2, True, MULTI_WORKER, ONE_THREAD, True),
           "two, sync BN": Setup(2, True, MULTI_WORKER + ["--sync_batch_norm"], {})}
 TIMEOUT = 900  # seconds a run may take
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
@@ -83,6 +95,15 @@ DATASETS = {"mnist": ("bundled MNIST 28x28", lambda args: [
             "celebA": ("shared CelebA faces 64x64", lambda args: [
                 "--dataset", "celebA", "--data_dir", args.data_dir, "--input_height", "54",
                 "--crop"])}
+
+
+CORES = sorted(os.sched_getaffinity(0))
+
+
+def bind_to_core(core):
+    """A preexec_fn that binds the child process (and the threads it will
+    start) to `core`."""
+    return lambda: os.sched_setaffinity(0, {core})
 
 
 def cpu_seconds(pid):
@@ -102,7 +123,9 @@ def steps_done(stats):
 
 def one_run(work, name, setup, args):
     """Runs one setup; returns its wall and CPU seconds over the measured steps."""
-    workers, _, extra, environment = SETUPS[setup]
+    workers, _, extra, environment, own_core = SETUPS[setup]
+    if own_core and len(CORES) < workers:
+        raise SystemExit(f"{name}: needs {workers} cores, this process may use {len(CORES)}")
     batch = step_batch(setup, args.batch_size)
     folder = os.path.join(work, name)
     os.makedirs(folder)
@@ -123,9 +146,10 @@ def one_run(work, name, setup, args):
             if workers > 1:
                 env["TF_CONFIG"] = tf_configs[index]
             with open(os.path.join(folder, f"worker{index}.log"), "w") as log:
-                processes.append(subprocess.Popen(command, cwd=folder, env=env, stdout=log,
-                                                  stderr=subprocess.STDOUT,
-                                                  start_new_session=True))
+                processes.append(subprocess.Popen(
+                    command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=bind_to_core(CORES[index]) if own_core else None))
         stats = os.path.join(folder, "out", "run", "stats.jsonl")
         marks = []
         deadline = time.monotonic() + TIMEOUT
@@ -209,7 +233,7 @@ def step_batch(setup, batch_size):
     """Images a step of `setup` trains, all its workers together: its
     --batch_size (the global batch under multi_worker, cluster.describe);
     half of `batch_size` for the one-worker half batches, else all of it."""
-    workers, half_batch, _, _ = SETUPS[setup]
+    workers, half_batch, _, _, _ = SETUPS[setup]
     return batch_size // 2 if workers == 1 and half_batch else batch_size
 
 
@@ -218,11 +242,12 @@ def alone_twin(setup):
     two-worker `setup`: a worker's own share of its step, run alone. None for
     a setup that also changes the model (sync BN: its unfused layers would
     count as shared work)."""
-    workers, _, flags, env = SETUPS[setup]
+    workers, _, flags, env, own_core = SETUPS[setup]
     if workers != 2 or flags != MULTI_WORKER:
         return None
     return next((name for name, other in SETUPS.items()
-                 if other.workers == 1 and other.half_batch and other.env == env), None)
+                 if other.workers == 1 and other.half_batch and other.env == env
+                 and other.own_core == own_core), None)
 
 
 def shared_work_lines(rows):

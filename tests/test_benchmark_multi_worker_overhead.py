@@ -56,3 +56,15 @@ def test_shared_work_is_two_workers_beyond_two_half_batch_steps_of_the_same_thre
            "1 thread' steps, +30% of them" in lines
     assert not any("sync BN" in line for line in lines)  # it changes the model too
     assert benchmark.shared_work_lines({"two workers": rows["two workers"]}) == ""
+
+
+def test_own_core_workers_are_measured_against_a_half_batch_bound_to_one_core():
+    sys.path.insert(0, str(SCRIPT.parent))
+    import multi_worker_overhead as benchmark
+    assert benchmark.alone_twin("two, own core each") == "one worker, half batch, own core"
+    assert benchmark.alone_twin("two, 1 thread each") == "one worker, half batch, 1 thread"
+    core = benchmark.CORES[-1]
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+        preexec_fn=benchmark.bind_to_core(core), capture_output=True, text=True, timeout=60)
+    assert child.stdout.strip() == f"[{core}]"
