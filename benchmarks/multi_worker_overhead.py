@@ -34,6 +34,8 @@ setup, the medians over interleaved rounds of:
     images/s               batch x steps / wall time of those steps
     images per CPU-second  the same over the CPU seconds of every process
     CPU s per step         all processes together
+    page faults per step   minor faults of all processes together: memory
+                           the kernel maps afresh, and zeroes, each step
 
 and, against one worker, the overhead per step: the extra CPU time per step
 as a share of one worker's (all-reduces, the second process's own work, and
@@ -106,11 +108,12 @@ def bind_to_core(core):
     return lambda: os.sched_setaffinity(0, {core})
 
 
-def cpu_seconds(pid):
-    """User + system CPU seconds of process `pid` (all its threads) so far."""
+def counters(pid):
+    """(user + system CPU seconds, minor page faults) of process `pid`, all
+    its threads, so far."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[7])
 
 
 def steps_done(stats):
@@ -158,7 +161,8 @@ def one_run(work, name, setup, args):
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                     raise SystemExit(f"{name}: stopped before step {target}; see {folder}")
                 time.sleep(0.02)
-            marks.append((time.perf_counter(), sum(cpu_seconds(p.pid) for p in processes)))
+            cpu, faults = (sum(c) for c in zip(*(counters(p.pid) for p in processes)))
+            marks.append((time.perf_counter(), cpu, faults))
         for p in processes:
             if p.wait(timeout=TIMEOUT) != 0:
                 raise SystemExit(f"{name}: exit status {p.returncode}; see {folder}")
@@ -167,8 +171,8 @@ def one_run(work, name, setup, args):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-    (t0, cpu0), (t1, cpu1) = marks
-    return {"wall": t1 - t0, "cpu": cpu1 - cpu0}
+    (t0, cpu0, faults0), (t1, cpu1, faults1) = marks
+    return {"wall": t1 - t0, "cpu": cpu1 - cpu0, "faults": faults1 - faults0}
 
 
 def main(argv=None):
@@ -205,19 +209,23 @@ def main(argv=None):
         images = step_batch(setup, args.batch_size) * args.steps
         rows[setup] = {"images/s": statistics.median(images / r["wall"] for r in runs),
                        "images per CPU-s": statistics.median(images / r["cpu"] for r in runs),
-                       "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs)}
+                       "CPU s per step": statistics.median(r["cpu"] / args.steps for r in runs),
+                       "faults per step": statistics.median(r["faults"] / args.steps
+                                                            for r in runs)}
     data, _ = DATASETS[args.dataset]
     base = rows.get("one worker")
     print(f"{data}, gf_dim {args.gf_dim}, df_dim {args.df_dim}, global batch {args.batch_size}; "
           f"{args.steps} steps measured after {args.warmup}; medians of "
           f"{args.rounds} interleaved round(s)"
           + ("; ratios to one worker\n" if base else "\n"))
-    print("| setup | images/s | images per CPU-s | CPU per step | overhead per step |")
-    print("|---|---|---|---|---|")
+    print("| setup | images/s | images per CPU-s | CPU per step | overhead per step "
+          "| page faults per step |")
+    print("|---|---|---|---|---|---|")
     for setup, row in rows.items():
+        faults = f"{row['faults per step']:,.0f}"
         if base is None:
             print(f"| {setup} | {row['images/s']:.1f} | {row['images per CPU-s']:.1f} | "
-                  f"{row['CPU s per step']:.3f} s | |")
+                  f"{row['CPU s per step']:.3f} s | | {faults} |")
             continue
         overhead = row["CPU s per step"] / base["CPU s per step"] - 1
         # A half-batch step does half the work: no overhead to speak of.
@@ -225,7 +233,7 @@ def main(argv=None):
         overhead = f"{overhead:+.0%}" if full_step else ""
         print(f"| {setup} | {row['images/s'] / base['images/s']:.2f} | "
               f"{row['images per CPU-s'] / base['images per CPU-s']:.2f} | "
-              f"{row['CPU s per step'] / base['CPU s per step']:.2f} | {overhead} |")
+              f"{row['CPU s per step'] / base['CPU s per step']:.2f} | {overhead} | {faults} |")
     print(shared_work_lines(rows))
 
 
