@@ -22,6 +22,10 @@ unless `--gf_dim`/`--df_dim` say otherwise:
                   (sched_setaffinity), the other core left idle
     two, own core each   two workers of one thread, worker i bound to core i:
                   two one-core machines on one loopback, sharing no core
+    one worker, half batch, tcmalloc   with LD_PRELOAD=libtcmalloc_minimal.so.4
+    two workers, tcmalloc   the same for both workers (the allocator the
+                  command line's multi-worker log suggests; Debian/Ubuntu:
+                  apt-get install libtcmalloc-minimal4)
     two, sync BN  two workers with --sync_batch_norm
 
 Each run trains `warmup + steps` steps (one epoch of exactly that many
@@ -58,6 +62,7 @@ is asserted.
 
 import argparse
 import collections
+import ctypes.util
 import os
 import shutil
 import signal
@@ -81,6 +86,7 @@ Setup = collections.namedtuple("Setup", "workers half_batch flags env own_core",
                                defaults=(False,))
 ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 MULTI_WORKER = ["--strategy", "multi_worker"]
+TCMALLOC = {"LD_PRELOAD": cluster.TCMALLOC}
 SETUPS = {"one worker": Setup(1, False, [], {}),
           "one worker, half batch": Setup(1, True, [], {}),
           "one worker, half batch, 1 thread": Setup(1, True, [], ONE_THREAD),
@@ -88,6 +94,8 @@ SETUPS = {"one worker": Setup(1, False, [], {}),
           "two, 1 thread each": Setup(2, True, MULTI_WORKER, ONE_THREAD),
           "one worker, half batch, own core": Setup(1, True, [], ONE_THREAD, True),
           "two, own core each": Setup(2, True, MULTI_WORKER, ONE_THREAD, True),
+          "one worker, half batch, tcmalloc": Setup(1, True, [], TCMALLOC),
+          "two workers, tcmalloc": Setup(2, True, MULTI_WORKER, TCMALLOC),
           "two, sync BN": Setup(2, True, MULTI_WORKER + ["--sync_batch_norm"], {})}
 TIMEOUT = 900  # seconds a run may take
 SHARED_DATA = os.path.join(os.path.dirname(REPO), "shared", "data")
@@ -129,6 +137,9 @@ def one_run(work, name, setup, args):
     workers, _, extra, environment, own_core = SETUPS[setup]
     if own_core and len(CORES) < workers:
         raise SystemExit(f"{name}: needs {workers} cores, this process may use {len(CORES)}")
+    if environment == TCMALLOC and not ctypes.util.find_library("tcmalloc_minimal"):
+        raise SystemExit(f"{name}: needs {cluster.TCMALLOC}, which this machine lacks "
+                         "(Debian/Ubuntu: apt-get install libtcmalloc-minimal4)")
     batch = step_batch(setup, args.batch_size)
     folder = os.path.join(work, name)
     os.makedirs(folder)

@@ -61,11 +61,12 @@ def test_shared_work_is_two_workers_beyond_two_half_batch_steps_of_the_same_thre
     assert benchmark.shared_work_lines({"two workers": rows["two workers"]}) == ""
 
 
-def test_own_core_workers_are_measured_against_a_half_batch_bound_to_one_core():
+def test_each_two_worker_setup_is_measured_against_its_own_half_batch_twin():
     sys.path.insert(0, str(SCRIPT.parent))
     import multi_worker_overhead as benchmark
     assert benchmark.alone_twin("two, own core each") == "one worker, half batch, own core"
     assert benchmark.alone_twin("two, 1 thread each") == "one worker, half batch, 1 thread"
+    assert benchmark.alone_twin("two workers, tcmalloc") == "one worker, half batch, tcmalloc"
     core = benchmark.CORES[-1]
     child = subprocess.run(
         [sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],

@@ -125,6 +125,7 @@ def test_two_workers_train_one_run_with_identical_weights(workers):
 
     # The global batch is logged; the logs agree, step by step.
     assert "2 replicas in sync; global batch 32 (16 per replica)" in chief
+    assert "Memory allocator: " in chief and "Memory allocator: " in other
     assert progress(chief) == progress(other)
     assert len(progress(chief)) >= 2 * STEPS_PER_EPOCH // 4
     # Identical weights, batch-norm moving statistics included (synchronised).

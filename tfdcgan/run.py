@@ -161,6 +161,9 @@ def train(config, run_dir=None, command="python main.py --train", callbacks=(),
     except ValueError as error:
         raise RunError(str(error)) from error
     logger.info("%s", worker.describe(config.batch_size))
+    note = worker.multi_worker and cluster.allocator_note()
+    if note:
+        logger.info("%s", note)
     seed, = worker.from_chief([run_dir.seed(config.seed) if worker.is_chief else 0])
     seed = int(seed)
     keras.utils.set_random_seed(seed)
