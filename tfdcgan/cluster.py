@@ -153,7 +153,7 @@ def allocator_note(maps="/proc/self/maps"):
     if "libtcmalloc" in mapped:
         return "Memory allocator: tcmalloc (preloaded)."
     return ("Memory allocator: the system's malloc. The all-reduces cost less CPU "
-            f"with tcmalloc: install it (Debian/Ubuntu: libtcmalloc-minimal4) and start "
+            "with tcmalloc: install it (Debian/Ubuntu: libtcmalloc-minimal4) and start "
             f"every worker with LD_PRELOAD={TCMALLOC}.")
 
 
