@@ -9,11 +9,11 @@ Every keyword is the `main.py` flag of the same name (`RunConfig`, in
 
 The run directory, `out_dir/out_name`, is a `tfdcgan.run_dir.RunDirectory`
 (its docstring lists what it holds). TensorBoard events go to
-`logs_dir/out_name`. The default `out_name` is derived from the settings that define the run (dataset, sizes, z, batch
-size, and any model or optimiser setting changed from its default), not from
-the time, so the same command finds the same run: `--train` resumes it and
-test mode loads it. `--epoch` is not part of the name: raising it continues
-a finished run.
+`logs_dir/out_name`. The default `out_name` is derived from the settings
+that define the run (dataset, sizes, z, batch size, and any model or
+optimiser setting changed from its default), not from the time, so the
+same command finds the same run: `--train` resumes it and test mode loads
+it. `--epoch` is not part of the name: raising it continues a finished run.
 
 Exact resume: a checkpoint holds the weights, both optimizers, the noise
 stream, the fixed sample z and where training stands (step, epoch, batch).
