@@ -136,14 +136,14 @@ def allocator_note(maps="/proc/self/maps"):
     process uses, and what tcmalloc would save where it is glibc's malloc;
     None where `maps` (Linux's list of what the process mapped) is absent.
 
-    On the CPU, TensorFlow's gRPC all-reduces allocate and free buffers of
-    tens of MB every step, which glibc's malloc hands back to the kernel and
-    maps afresh (about 150,000 page faults a step for two workers of the
-    64x64 face model); tcmalloc keeps them. Preloaded, it cut what two
-    workers share beyond their own steps from about 19% to about 10% of
-    them (benchmarks/RESULTS.md, "Several workers on one machine's
-    loopback"). The library has to be loaded before the process starts, so
-    the command line says how rather than doing it.
+    Under glibc's malloc, `GAN.fit` keeps large buffers on the heap
+    (`tfdcgan.allocator`: TensorFlow's distributed iterators pin its mmap
+    threshold at 128 KiB, which cost two face-model workers about 165,000
+    page faults a step). What two workers share beyond their own steps is
+    still lower with tcmalloc preloaded (benchmarks/RESULTS.md, "Several
+    workers on one machine's loopback"). The library has to be loaded
+    before the process starts, so the command line says how rather than
+    doing it.
     """
     try:
         with open(maps) as f:
@@ -152,7 +152,7 @@ def allocator_note(maps="/proc/self/maps"):
         return None
     if "libtcmalloc" in mapped:
         return "Memory allocator: tcmalloc (preloaded)."
-    return ("Memory allocator: the system's malloc. The all-reduces cost less CPU "
+    return ("Memory allocator: the system's malloc. Workers spend less CPU a step "
             "with tcmalloc: install it (Debian/Ubuntu: libtcmalloc-minimal4) and start "
             f"every worker with LD_PRELOAD={TCMALLOC}.")
 

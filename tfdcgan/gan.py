@@ -12,6 +12,7 @@ import tensorflow as tf
 import keras
 
 from tfdcgan import losses, rules
+from tfdcgan.allocator import MallocThresholds
 from tfdcgan.gan_optimizers import GANOptimizers
 from tfdcgan.rules import Z_DISTRIBUTIONS  # noqa: F401  (importable from here too)
 
@@ -218,15 +219,29 @@ class GAN(keras.Model):
     def fit(self, x=None, y=None, *args, **kwargs):
         """`keras.Model.fit`, after checking that the data fits the model.
 
+        For a `tf.data.Dataset`, a distributed dataset or arrays, a
+        `tfdcgan.allocator.MallocThresholds` goes before the given
+        callbacks (unless one is there): TensorFlow's distributed iterators
+        leave glibc's malloc mapping every buffer above 128 KiB afresh each
+        step (`tfdcgan.allocator`). Python generators and `PyDataset`s keep
+        TensorFlow's setting, which guards their `from_generator` pipeline
+        against a leak.
+
         Raises:
             ValueError: images of the wrong shape or channel count, labels
                 missing when `y_dim` is set or given when it is not. Raised
                 before any training step.
         """
         self.check_data(x, y)
-        if isinstance(x, (tf.data.Dataset, tf.distribute.DistributedDataset)):
+        datasets = (tf.data.Dataset, tf.distribute.DistributedDataset)
+        if isinstance(x, datasets):
             # A dataset shuffles itself; Keras would warn that it cannot.
             kwargs.setdefault("shuffle", False)
+        callbacks = kwargs.get("callbacks")
+        if (isinstance(x, datasets + (np.ndarray, tf.Tensor)) and len(args) < 4
+                and not isinstance(callbacks, keras.callbacks.CallbackList)
+                and not any(isinstance(c, MallocThresholds) for c in callbacks or ())):
+            kwargs["callbacks"] = [MallocThresholds(), *(callbacks or ())]
         # (With `use_ema` optimizers the networks keep their live weights:
         # Keras's end-of-fit swap applies to a single optimizer only; call
         # `gan.optimizer.finalize_variable_values()` to swap in the averages.)

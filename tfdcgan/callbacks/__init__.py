@@ -12,12 +12,15 @@
     RunProgbar            the Keras progress bar, numbered for the whole run
     RunLog                progress as lines, for stdout that is not a terminal
     EpochWeights          weights/generator_{epoch:03d}.weights.h5 (and D's)
+    MallocThresholds      keep glibc's malloc reusing large buffers (from
+                          tfdcgan.allocator; GAN.fit adds it)
 
 Each reads the global step from the model (`StepCallback`: the optimizers'
 iteration counts, restored with a checkpoint), so a resumed run continues
 where it stopped.
 """
 
+from tfdcgan.allocator import MallocThresholds
 from tfdcgan.callbacks.checkpoint import Checkpointer, NonFiniteWeightsError, RunCheckpoint
 from tfdcgan.callbacks.curves import LossCurves
 from tfdcgan.callbacks.gif import TrainingGif
