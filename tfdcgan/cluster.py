@@ -139,11 +139,12 @@ def allocator_note(maps="/proc/self/maps"):
     Under glibc's malloc, `GAN.fit` keeps large buffers on the heap
     (`tfdcgan.allocator`: TensorFlow's distributed iterators pin its mmap
     threshold at 128 KiB, which cost two face-model workers about 165,000
-    page faults a step). What two workers share beyond their own steps is
-    still lower with tcmalloc preloaded (benchmarks/RESULTS.md, "Several
-    workers on one machine's loopback"). The library has to be loaded
-    before the process starts, so the command line says how rather than
-    doing it.
+    page faults a step). What two face-model workers share beyond their own
+    steps was lower still with tcmalloc preloaded, 7% against 16% in three
+    paired rounds; with the 28x28 model it made no difference
+    (benchmarks/RESULTS.md, "Several workers on one machine's loopback").
+    The library has to be loaded before the process starts, so the command
+    line says how rather than doing it.
     """
     try:
         with open(maps) as f:
@@ -152,8 +153,8 @@ def allocator_note(maps="/proc/self/maps"):
         return None
     if "libtcmalloc" in mapped:
         return "Memory allocator: tcmalloc (preloaded)."
-    return ("Memory allocator: the system's malloc. Workers spend less CPU a step "
-            "with tcmalloc: install it (Debian/Ubuntu: libtcmalloc-minimal4) and start "
+    return ("Memory allocator: the system's malloc. tcmalloc may cost the workers less "
+            "CPU a step: install it (Debian/Ubuntu: libtcmalloc-minimal4) and start "
             f"every worker with LD_PRELOAD={TCMALLOC}.")
 
 
