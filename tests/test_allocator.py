@@ -1,4 +1,5 @@
-"""glibc's malloc thresholds: TensorFlow's pin, and `GAN.fit` undoing it."""
+"""glibc's malloc thresholds: TensorFlow's pin, and `GAN.fit` undoing it before
+every step of a dataset (not of a Python generator, whose leak guard it is)."""
 
 import json
 import os
@@ -6,8 +7,11 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
+import tfdcgan
 from tfdcgan import allocator
 
 HELPER = pathlib.Path(__file__).with_name("malloc_thresholds.py")
@@ -45,3 +49,36 @@ def test_fit_on_a_dataset_undoes_tensorflows_pinned_mmap_threshold():
     # ... a dataset gets MallocThresholds, and the heap serves them again.
     assert stages["after fit on a dataset"] == [False, False]
     assert stages["restore_thresholds"] is True
+
+
+def tiny_gan():
+    gan = tfdcgan.DCGAN(output_height=12, c_dim=1, z_dim=4, gf_dim=4, df_dim=4,
+                        num_layers=2, seed=0)
+    gan.compile()
+    return gan
+
+
+def count_restores(monkeypatch):
+    calls = []
+    monkeypatch.setattr(allocator, "restore_thresholds", lambda: calls.append(1))
+    return calls
+
+
+def test_fit_restores_before_every_step_of_a_distributed_dataset(monkeypatch):
+    images = np.zeros((16, 12, 12, 1), "float32")
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        gan = tiny_gan()
+    data = strategy.distribute_datasets_from_function(
+        lambda context: tf.data.Dataset.from_tensor_slices(images).batch(4).repeat())
+    calls = count_restores(monkeypatch)
+    gan.fit(data, steps_per_epoch=3, epochs=1, verbose=0)
+    assert len(calls) == 3
+
+
+def test_fit_leaves_a_python_generator_to_tensorflow(monkeypatch):
+    batches = ((np.zeros((4, 12, 12, 1), "float32"),) for _ in range(2))
+    gan = tiny_gan()
+    calls = count_restores(monkeypatch)
+    gan.fit(batches, steps_per_epoch=2, verbose=0)
+    assert calls == []
