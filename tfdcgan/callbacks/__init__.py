@@ -15,9 +15,9 @@
     MallocThresholds      keep glibc's malloc reusing large buffers (from
                           tfdcgan.allocator; GAN.fit adds it)
 
-Each reads the global step from the model (`StepCallback`: the optimizers'
-iteration counts, restored with a checkpoint), so a resumed run continues
-where it stopped.
+All but MallocThresholds read the global step from the model
+(`StepCallback`: the optimizers' iteration counts, restored with a
+checkpoint), so a resumed run continues where it stopped.
 """
 
 from tfdcgan.allocator import MallocThresholds
