@@ -39,9 +39,9 @@ def test_fit_on_a_dataset_undoes_tensorflows_pinned_mmap_threshold():
                             timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     assert result.returncode == 0, result.stderr[-3000:]
     stages = json.loads(result.stdout.strip().splitlines()[-1])
-    # glibc alone: the first big block is mapped, the threshold rises past
-    # it, and the second comes from the heap.
-    assert stages["fresh"] == [True, False]
+    # glibc alone: the threshold rises past the first big block freed (if
+    # start-up had not raised it already), and the second comes from the heap.
+    assert stages["fresh"][1] is False
     # TensorFlow's pin: every such block is mapped afresh, every time.
     assert stages["after from_generator"] == [True, True]
     # A Python generator keeps TensorFlow's setting (its leak guard) ...
