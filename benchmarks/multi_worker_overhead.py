@@ -74,7 +74,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
-from tfdcgan import cluster  # noqa: E402  (the repository's, as the workers run)
+from tfdcgan import allocator, cluster  # noqa: E402  (the repository's, as the workers run)
 # A setup: how many worker processes, whether each trains half the global
 # batch, the flags and the environment they add. "half batch" is one worker's
 # own part of a two-worker step, run alone: two of it are what two workers
@@ -86,7 +86,7 @@ Setup = collections.namedtuple("Setup", "workers half_batch flags env own_core",
                                defaults=(False,))
 ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 MULTI_WORKER = ["--strategy", "multi_worker"]
-TCMALLOC = {"LD_PRELOAD": cluster.TCMALLOC}
+TCMALLOC = {"LD_PRELOAD": allocator.TCMALLOC}
 SETUPS = {"one worker": Setup(1, False, [], {}),
           "one worker, half batch": Setup(1, True, [], {}),
           "one worker, half batch, 1 thread": Setup(1, True, [], ONE_THREAD),
@@ -138,7 +138,7 @@ def one_run(work, name, setup, args):
     if own_core and len(CORES) < workers:
         raise SystemExit(f"{name}: needs {workers} cores, this process may use {len(CORES)}")
     if environment == TCMALLOC and not ctypes.util.find_library("tcmalloc_minimal"):
-        raise SystemExit(f"{name}: needs {cluster.TCMALLOC}, which this machine lacks "
+        raise SystemExit(f"{name}: needs {allocator.TCMALLOC}, which this machine lacks "
                          "(Debian/Ubuntu: apt-get install libtcmalloc-minimal4)")
     batch = step_batch(setup, args.batch_size)
     folder = os.path.join(work, name)

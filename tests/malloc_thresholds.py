@@ -27,7 +27,7 @@ class MallInfo2(ctypes.Structure):
         "uordblks", "fordblks", "keepcost")]
 
 
-libc = ctypes.CDLL("libc.so.6")
+libc = allocator._glibc()
 libc.mallinfo2.restype = MallInfo2
 libc.malloc.restype = ctypes.c_void_p
 libc.malloc.argtypes = [ctypes.c_size_t]

@@ -1,5 +1,6 @@
 """glibc's malloc thresholds: TensorFlow's pin, and `GAN.fit` undoing it before
-every step of a dataset (not of a Python generator, whose leak guard it is)."""
+every step of a dataset (not of a Python generator, whose leak guard it is);
+the allocator line a multi-worker run logs."""
 
 import json
 import os
@@ -82,3 +83,22 @@ def test_fit_leaves_a_python_generator_to_tensorflow(monkeypatch):
     calls = count_restores(monkeypatch)
     gan.fit(batches, steps_per_epoch=2, verbose=0)
     assert calls == []
+
+
+def test_the_allocator_note_says_whether_tcmalloc_is_preloaded_and_how_to(tmp_path):
+    maps = tmp_path / "maps"
+    maps.write_text("7f00-7f01 r-xp 00000000 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n")
+    note = allocator.note(str(maps))
+    assert note.startswith("Memory allocator: the system's malloc.")
+    assert "libtcmalloc-minimal4" in note and "LD_PRELOAD=libtcmalloc_minimal.so.4" in note
+    maps.write_text(maps.read_text() + "7f02-7f03 r-xp 00000000 08:01 13 "
+                    "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4.5.10\n")
+    assert allocator.note(str(maps)) == "Memory allocator: tcmalloc (preloaded)."
+    assert allocator.note(str(tmp_path / "absent")) is None  # not Linux
+
+
+def test_the_allocator_note_reads_this_process_on_linux():
+    if not os.path.exists("/proc/self/maps"):
+        pytest.skip("no /proc/self/maps: not Linux")
+    preloaded = "tcmalloc" in os.environ.get("LD_PRELOAD", "")
+    assert ("tcmalloc (preloaded)" in allocator.note()) == preloaded

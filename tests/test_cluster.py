@@ -75,22 +75,3 @@ def test_loopback_tf_configs_name_one_cluster_of_distinct_free_ports():
     assert all(c["cluster"] == configs[0]["cluster"] for c in configs)
     for config in cluster.loopback_tf_configs(2):  # what --strategy multi_worker accepts
         assert rules.check_cluster(batch_size=64, tf_config=config) == 2
-
-
-def test_the_allocator_note_says_whether_tcmalloc_is_preloaded_and_how_to(tmp_path):
-    maps = tmp_path / "maps"
-    maps.write_text("7f00-7f01 r-xp 00000000 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n")
-    note = cluster.allocator_note(str(maps))
-    assert note.startswith("Memory allocator: the system's malloc.")
-    assert "libtcmalloc-minimal4" in note and "LD_PRELOAD=libtcmalloc_minimal.so.4" in note
-    maps.write_text(maps.read_text() + "7f02-7f03 r-xp 00000000 08:01 13 "
-                    "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4.5.10\n")
-    assert cluster.allocator_note(str(maps)) == "Memory allocator: tcmalloc (preloaded)."
-    assert cluster.allocator_note(str(tmp_path / "absent")) is None  # not Linux
-
-
-def test_the_allocator_note_reads_this_process_on_linux():
-    if not os.path.exists("/proc/self/maps"):
-        pytest.skip("no /proc/self/maps: not Linux")
-    preloaded = "tcmalloc" in os.environ.get("LD_PRELOAD", "")
-    assert ("tcmalloc (preloaded)" in cluster.allocator_note()) == preloaded

@@ -128,36 +128,6 @@ class Worker:
             shutil.rmtree(path, ignore_errors=True)
 
 
-TCMALLOC = "libtcmalloc_minimal.so.4"
-
-
-def allocator_note(maps="/proc/self/maps"):
-    """One log line for a multi-worker run: which memory allocator this
-    process uses, and what tcmalloc would save where it is glibc's malloc;
-    None where `maps` (Linux's list of what the process mapped) is absent.
-
-    Under glibc's malloc, `GAN.fit` keeps large buffers on the heap
-    (`tfdcgan.allocator`: TensorFlow's distributed iterators pin its mmap
-    threshold at 128 KiB, which cost two face-model workers about 165,000
-    page faults a step). What two face-model workers share beyond their own
-    steps was lower still with tcmalloc preloaded, 7% against 16% in three
-    paired rounds; with the 28x28 model it made no difference
-    (benchmarks/RESULTS.md, "Several workers on one machine's loopback").
-    The library has to be loaded before the process starts, so the command
-    line says how rather than doing it.
-    """
-    try:
-        with open(maps) as f:
-            mapped = f.read()
-    except OSError:
-        return None
-    if "libtcmalloc" in mapped:
-        return "Memory allocator: tcmalloc (preloaded)."
-    return ("Memory allocator: the system's malloc. tcmalloc may cost the workers less "
-            "CPU a step: install it (Debian/Ubuntu: libtcmalloc-minimal4) and start "
-            f"every worker with LD_PRELOAD={TCMALLOC}.")
-
-
 @functools.lru_cache(maxsize=None)
 def start(name="default"):
     """The `Worker` of strategy `name`: "default" (one device), "mirrored" or

@@ -43,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from tfdcgan import allocator
 from tfdcgan import callbacks as cb
 from tfdcgan import cluster
 from tfdcgan import data as data_lib
@@ -161,7 +162,7 @@ def train(config, run_dir=None, command="python main.py --train", callbacks=(),
     except ValueError as error:
         raise RunError(str(error)) from error
     logger.info("%s", worker.describe(config.batch_size))
-    note = worker.multi_worker and cluster.allocator_note()
+    note = worker.multi_worker and allocator.note()
     if note:
         logger.info("%s", note)
     seed, = worker.from_chief([run_dir.seed(config.seed) if worker.is_chief else 0])
