@@ -7,7 +7,7 @@ only to serve `BasicGAN`, the comparison point of the DCGAN paper.
 import keras
 
 from tfdcgan import architecture, rules
-from tfdcgan.gan import GAN
+from tfdcgan.gan import GAN, dtype_policy_scope
 
 
 def _dense(units, seed, index, name, dtype=None):
@@ -218,6 +218,8 @@ class BasicGAN(GAN):
         z_dist: str, "uniform_signed", "uniform_unsigned" or "normal".
         g_steps: int, generator updates per discriminator update.
         seed: int or None, seeds the weights and the training noise.
+        **kwargs: `keras.Model` arguments; `dtype` is both networks' policy
+            too (default: Keras's global policy).
 
     Example:
     >>> gan = tfdcgan.BasicGAN(output_height=28, c_dim=1)
@@ -230,12 +232,13 @@ class BasicGAN(GAN):
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  g_units=(256, 512, 1024), d_units=(1024, 512, 256), y_dim=None,
                  z_dist="uniform_signed", g_steps=1, seed=None, **kwargs):
-        generator = MLPGenerator(
-            output_height=output_height, output_width=output_width, c_dim=c_dim,
-            z_dim=z_dim, units=g_units, y_dim=y_dim, seed=seed, name="generator")
-        discriminator = MLPDiscriminator(
-            input_height=output_height, input_width=output_width, c_dim=c_dim,
-            units=d_units, y_dim=y_dim, seed=seed, name="discriminator")
+        with dtype_policy_scope(kwargs.get("dtype")):
+            generator = MLPGenerator(
+                output_height=output_height, output_width=output_width, c_dim=c_dim,
+                z_dim=z_dim, units=g_units, y_dim=y_dim, seed=seed, name="generator")
+            discriminator = MLPDiscriminator(
+                input_height=output_height, input_width=output_width, c_dim=c_dim,
+                units=d_units, y_dim=y_dim, seed=seed, name="discriminator")
         super().__init__(generator, discriminator, z_dist=z_dist, g_steps=g_steps,
                          seed=seed, **kwargs)
         self.output_height = output_height

@@ -4,7 +4,7 @@ import keras
 
 from tfdcgan import rules
 from tfdcgan.discriminator import Discriminator
-from tfdcgan.gan import GAN
+from tfdcgan.gan import GAN, dtype_policy_scope
 from tfdcgan.generator import Generator
 
 
@@ -40,6 +40,8 @@ class DCGAN(GAN):
             and step, and the unfused kernel), so the moving averages agree
             on every worker. Without it each replica normalises its own share
             of the batch and keeps its own moving averages.
+        **kwargs: `keras.Model` arguments; `dtype` (e.g. "mixed_bfloat16") is
+            both networks' policy too (default: Keras's global policy).
 
     Example:
     >>> gan = tfdcgan.DCGAN(output_height=28, c_dim=1)
@@ -61,16 +63,17 @@ class DCGAN(GAN):
                             d_head=d_head)
         rules.check_dcgan_size(output_height, output_width or output_height, c_dim,
                                z_dim, gf_dim, df_dim, kernel_size, y_dim, num_layers)
-        generator = Generator(
-            output_height=output_height, output_width=output_width, c_dim=c_dim,
-            z_dim=z_dim, gf_dim=gf_dim, kernel_size=kernel_size, y_dim=y_dim,
-            num_layers=num_layers, seed=seed, sync_batch_norm=sync_batch_norm,
-            name="generator")
-        discriminator = Discriminator(
-            input_height=output_height, input_width=output_width, c_dim=c_dim,
-            df_dim=df_dim, kernel_size=kernel_size, y_dim=y_dim,
-            num_layers=num_layers, seed=seed, head=d_head,
-            sync_batch_norm=sync_batch_norm, name="discriminator")
+        with dtype_policy_scope(kwargs.get("dtype")):
+            generator = Generator(
+                output_height=output_height, output_width=output_width, c_dim=c_dim,
+                z_dim=z_dim, gf_dim=gf_dim, kernel_size=kernel_size, y_dim=y_dim,
+                num_layers=num_layers, seed=seed, sync_batch_norm=sync_batch_norm,
+                name="generator")
+            discriminator = Discriminator(
+                input_height=output_height, input_width=output_width, c_dim=c_dim,
+                df_dim=df_dim, kernel_size=kernel_size, y_dim=y_dim,
+                num_layers=num_layers, seed=seed, head=d_head,
+                sync_batch_norm=sync_batch_norm, name="discriminator")
         super().__init__(generator, discriminator, z_dist=z_dist, g_steps=g_steps,
                          seed=seed, **kwargs)
         self.output_height = output_height

@@ -6,6 +6,7 @@ generator updates, each under its own `tf.GradientTape` and optimizer.
 """
 
 import collections
+import contextlib
 
 import numpy as np
 import tensorflow as tf
@@ -19,6 +20,26 @@ from tfdcgan.rules import Z_DISTRIBUTIONS  # noqa: F401  (importable from here t
 # train_step's one log under MultiWorkerMirroredStrategy: every metric's value.
 _PACKED_LOGS = "packed_logs"
 _LossForUpdate = collections.namedtuple("_LossForUpdate", ["scaled", "local_mean"])
+
+
+@contextlib.contextmanager
+def dtype_policy_scope(policy):
+    """Keras's global dtype policy is `policy` (a name such as
+    "mixed_bfloat16", a `keras.DTypePolicy` or its serialized form; None
+    leaves it as it is) inside the block, and what it was again after.
+
+    The networks build their layers under the global policy, so a model's
+    `dtype` reaches them only when they are built inside this scope: `DCGAN`
+    and `BasicGAN` build them under their own `dtype` argument, which is also
+    how a saved model comes back under the policy it was saved with.
+    """
+    previous = keras.config.dtype_policy()
+    if policy is not None:
+        keras.config.set_dtype_policy(keras.dtype_policies.get(policy))
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 @keras.saving.register_keras_serializable(package="tfdcgan")
@@ -481,9 +502,10 @@ class GAN(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
-        config["discriminator"] = keras.saving.deserialize_keras_object(
-            config["discriminator"])
+        with dtype_policy_scope(config.get("dtype")):
+            config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+            config["discriminator"] = keras.saving.deserialize_keras_object(
+                config["discriminator"])
         return cls(**config)
 
 

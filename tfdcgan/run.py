@@ -506,25 +506,20 @@ def build_gan(config, c_dim, seed, strategy=None):
     """The compiled model: DCGAN (BasicGAN with `model="basic"`) with
     Adam(learning_rate, beta1) for D and G, built in `strategy`'s scope
     (default: `config.strategy`'s, `tfdcgan.cluster.start`) under the
-    `mixed_precision` policy."""
+    `mixed_precision` policy (the model's `dtype`)."""
     strategy = strategy or cluster.start(config.strategy).strategy
-    previous_policy = keras.config.dtype_policy()
-    if config.mixed_precision != "none":
-        keras.config.set_dtype_policy(config.mixed_precision)
-    try:
-        with strategy.scope():
-            if config.model == "basic":
-                gan = BasicGAN(**model_kwargs(config, c_dim, seed), name="basic_gan")
-            else:
-                gan = DCGAN(**model_kwargs(config, c_dim, seed), name="dcgan")
-            gan.compile(
-                d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1,
-                                                  name="d_optimizer"),
-                g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1,
-                                                  name="g_optimizer"),
-                loss=config.loss, label_smoothing=config.label_smoothing)
-    finally:
-        keras.config.set_dtype_policy(previous_policy)
+    dtype = None if config.mixed_precision == "none" else config.mixed_precision
+    with strategy.scope():
+        if config.model == "basic":
+            gan = BasicGAN(**model_kwargs(config, c_dim, seed), dtype=dtype, name="basic_gan")
+        else:
+            gan = DCGAN(**model_kwargs(config, c_dim, seed), dtype=dtype, name="dcgan")
+        gan.compile(
+            d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1,
+                                              name="d_optimizer"),
+            g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1,
+                                              name="g_optimizer"),
+            loss=config.loss, label_smoothing=config.label_smoothing)
     return gan
 
 
