@@ -92,3 +92,23 @@ def test_the_dtype_argument_reaches_the_networks_and_survives_save_and_load(mode
     assert loaded.generator.dtype_policy.name == "mixed_bfloat16"
     assert loaded.discriminator.dtype_policy.name == "mixed_bfloat16"
     np.testing.assert_array_equal(loaded.generate(4, seed=1), gan.generate(4, seed=1))
+
+
+def test_a_bfloat16_generator_exports_in_float32_for_serving_and_tflite(tmp_path):
+    """TensorFlow Lite has no bfloat16 kernels: the export serves a float32
+    copy with the same weights, whose images match `generate()`'s up to the
+    rounding of bfloat16."""
+    from tfdcgan import export
+    gan = tfdcgan.DCGAN(output_height=28, c_dim=1, z_dim=8, gf_dim=8, df_dim=8, y_dim=10,
+                        seed=0, dtype="mixed_bfloat16")
+    saved = export.export_saved_model(gan, str(tmp_path / "saved_model"))
+    lite = export.export_tflite(saved, str(tmp_path / "generator.tflite"))
+    assert gan.generator.compute_dtype == "bfloat16"  # the model itself is left as it was
+    z, labels = gan.sample_z(6, seed=1).numpy(), np.arange(6) % 10
+    one_hot = np.eye(10, dtype=np.float32)[labels]
+    expected = gan.generate(6, seed=1, labels=labels).astype(int)
+    served = tf.saved_model.load(saved).signatures["serving_default"](
+        z=tf.constant(z), labels=tf.constant(one_hot))["images"].numpy().astype(int)
+    assert served.shape == expected.shape
+    assert np.abs(served - expected).max() <= 2
+    assert np.abs(export.run_tflite(lite, z, one_hot).astype(int) - served).max() <= 1

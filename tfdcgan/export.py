@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from tfdcgan.gan import to_uint8
+from tfdcgan.gan import dtype_policy_scope, to_uint8
 
 ENDPOINT = "serve"
 
@@ -35,8 +35,14 @@ def export_saved_model(gan, export_dir):
         `export_dir`. Reload with `tf.saved_model.load(export_dir)`; the
         signature `serving_default` (also the method `.serve`) takes `z` (and
         `labels`) and returns `{"images": uint8 [batch, H, W, C]}`.
+
+    A generator trained under a mixed policy ("mixed_bfloat16",
+    "mixed_float16") is written in float32, with its own (float32) weights:
+    TensorFlow Lite has no bfloat16 kernels, and servers run float32. Its
+    images may then differ from `generate()`'s by the rounding of the
+    smaller type.
     """
-    generator = gan.generator
+    generator = _in_float32(gan.generator)
     archive = keras.export.ExportArchive()
     archive.track(generator)
     z_spec = tf.TensorSpec([None, gan.z_dim], tf.float32, name="z")
@@ -54,6 +60,17 @@ def export_saved_model(gan, export_dir):
         archive.add_endpoint(ENDPOINT, serve, input_signature=[z_spec])
     archive.write_out(export_dir, verbose=False)
     return export_dir
+
+
+def _in_float32(generator):
+    """`generator`, or where it computes in another type, a float32 copy of
+    it holding the same weights."""
+    if generator.compute_dtype == "float32":
+        return generator
+    with dtype_policy_scope("float32"):
+        copy = generator.__class__.from_config(dict(generator.get_config(), dtype="float32"))
+    copy.set_weights(generator.get_weights())
+    return copy
 
 
 def export_tflite(saved_model_dir, path):
