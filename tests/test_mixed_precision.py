@@ -95,7 +95,7 @@ def test_the_dtype_argument_reaches_the_networks_and_survives_save_and_load(mode
 
 
 def test_a_bfloat16_generator_exports_in_float32_for_serving_and_tflite(tmp_path):
-    """TensorFlow Lite has no bfloat16 kernels: the export serves a float32
+    """TFLite's converter refuses bfloat16 convolutions: the export serves a float32
     copy with the same weights, whose images match `generate()`'s up to the
     rounding of bfloat16."""
     from tfdcgan import export

@@ -38,9 +38,8 @@ def export_saved_model(gan, export_dir):
 
     A generator trained under a mixed policy ("mixed_bfloat16",
     "mixed_float16") is written in float32, with its own (float32) weights:
-    TensorFlow Lite has no bfloat16 kernels, and servers run float32. Its
-    images may then differ from `generate()`'s by the rounding of the
-    smaller type.
+    TensorFlow Lite's converter refuses its bfloat16 convolutions. Its images
+    may then differ from `generate()`'s by the rounding of the smaller type.
     """
     generator = _in_float32(gan.generator)
     archive = keras.export.ExportArchive()
