@@ -7,13 +7,13 @@ import pytest
 import tensorflow as tf
 
 import tfdcgan
+from tfdcgan.gan import dtype_policy_scope
 
 
 @pytest.fixture
 def policy(request):
-    keras.mixed_precision.set_dtype_policy(request.param)
-    yield request.param
-    keras.mixed_precision.set_dtype_policy("float32")
+    with dtype_policy_scope(request.param):
+        yield request.param
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"], indirect=True)
