@@ -189,6 +189,22 @@ def test_test_mode_visualizes_generates_and_exports(offline_mnist):
     assert np.abs(lite.astype(int) - expected.astype(int)).max() <= 1
 
 
+@pytest.mark.slow
+def test_resuming_a_named_run_with_another_learning_rate_is_one_clear_refusal(offline_mnist):
+    """The checkpoint would restore the optimizers' old rate behind the new
+    flag's back; the command stops instead, before anything is written."""
+    cwd, args, _ = offline_mnist
+    run_dir = cwd / RUN
+    before = {name: (run_dir / name).read_bytes() for name in (
+        "FLAGS.json", "model.json", "stats.jsonl", "checkpoint/checkpoint")}
+    result = main_py(*args, "--epoch", "2", "--out_name", os.path.basename(RUN),
+                     "--learning_rate", "0.001", "--train", cwd=cwd)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
+    assert "other settings (learning_rate: 0.0002 -> 0.001)" in result.stderr
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
+
+
 def _parsed(args):
     values = defined_flags()
     values(["main.py", *args])

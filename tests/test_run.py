@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -226,9 +227,35 @@ def test_a_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, index
 
 def test_resuming_with_other_model_settings_is_refused(mnist_run, tmp_path):
     _, paths, kwargs = mnist_run
+    flags = open(paths.flags_json).read()
     changed = dict(kwargs, out_name=os.path.basename(paths.run_dir), kernel_size=3)
     with pytest.raises(run.RunError, match="kernel_size: 5 -> 3"):
         run.main(**changed)
+    assert open(paths.flags_json).read() == flags  # the refused settings not recorded
+
+
+@pytest.mark.parametrize("changed, message", [
+    (dict(learning_rate=1e-3), "learning_rate: 0.0002 -> 0.001"),
+    (dict(label_smoothing=0.1, loss="least_squares"),
+     "label_smoothing: 0.0 -> 0.1, loss: 'non_saturating' -> 'least_squares'"),
+    (dict(mixed_precision="mixed_bfloat16"), "mixed_precision: 'none' -> 'mixed_bfloat16'"),
+    (dict(train_size=8), "train_size: 16 -> 8"),
+])
+def test_resuming_with_other_training_settings_is_refused_leaving_the_run(
+        mnist_run, changed, message):
+    """Settings outside the model (the optimiser, the loss, the precision, the
+    data): the run's name holds them, so only an explicit --out_name can ask
+    to resume a run with others; it is refused before anything is written."""
+    _, paths, kwargs = mnist_run
+    before = {name: open(os.path.join(paths.run_dir, name), "rb").read()
+              for name in ("FLAGS.json", "model.json", "stats.jsonl")}
+    checkpoint = tf.train.latest_checkpoint(paths.checkpoint_dir)
+    with pytest.raises(run.RunError, match=re.escape(f"other settings ({message})")):
+        run.main(**dict(kwargs, out_name=os.path.basename(paths.run_dir), epoch=3,
+                        **changed))
+    assert {name: open(os.path.join(paths.run_dir, name), "rb").read()
+            for name in before} == before
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir) == checkpoint
 
 
 def test_too_little_data_for_one_batch_is_a_run_error(tmp_path):

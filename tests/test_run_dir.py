@@ -8,7 +8,7 @@ import pytest
 import tfdcgan
 from tfdcgan import jsonfiles
 from tfdcgan.callbacks import RunCheckpoint
-from tfdcgan.run_config import RunConfig, resolve
+from tfdcgan.run_config import RunConfig, identity, resolve
 from tfdcgan.run_dir import RunDirectory, RunError
 
 TINY = dict(output_height=12, c_dim=1, z_dim=4, gf_dim=4, df_dim=4, num_layers=2)
@@ -53,6 +53,26 @@ def test_model_json_is_written_once_and_other_settings_are_refused_by_name(tmp_p
     loaded = run_dir.load_model()
     assert isinstance(loaded, tfdcgan.DCGAN) and loaded.gf_dim == 4
     assert loaded.d_optimizer is not None  # compiled as it was
+
+
+def test_other_settings_than_flags_json_s_are_refused_by_name(tmp_path):
+    run_dir = RunDirectory(str(tmp_path / "run"), str(tmp_path / "logs"))
+    config = resolve(RunConfig(dataset="mnist", learning_rate=1e-3, seed=None))
+    run_dir.check_settings(identity(config))  # a new run: nothing to compare
+    run_dir.write_flags(config, seed=3)
+    run_dir.check_settings(identity(config))
+    run_dir.check_settings(identity(resolve(RunConfig(  # not settings that define the run
+        dataset="mnist", learning_rate=1e-3, epoch=50, out_dir="elsewhere", sample_freq=7,
+        strategy="mirrored"))))
+    with pytest.raises(RunError, match=r"other settings \(beta1: 0.5 -> 0.9, learning_rate: "
+                                       r"0.001 -> 0.0002\)"):
+        run_dir.check_settings(identity(resolve(RunConfig(dataset="mnist", beta1=0.9))))
+    # A FLAGS.json older than a setting does not hold it: not compared.
+    flags = json.load(open(run_dir.flags_json))
+    del flags["label_smoothing"]
+    jsonfiles.write_json(run_dir.flags_json, flags)
+    run_dir.check_settings(identity(resolve(RunConfig(
+        dataset="mnist", learning_rate=1e-3, label_smoothing=0.1))))
 
 
 def test_the_step_is_the_newest_checkpoint_s(tmp_path):

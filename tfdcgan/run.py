@@ -14,6 +14,8 @@ that define the run (dataset, sizes, z, batch size, and any model or
 optimiser setting changed from its default), not from the time, so the
 same command finds the same run: `--train` resumes it and test mode loads
 it. `--epoch` is not part of the name: raising it continues a finished run.
+A resumed run keeps the settings of its name, under an explicit `out_name`
+too (`RunDirectory.check_settings`, `check_or_write_model`).
 
 Exact resume: a checkpoint holds the weights, both optimizers, the noise
 stream, the fixed sample z and where training stands (step, epoch, batch).
@@ -53,7 +55,8 @@ from tfdcgan import visualize as visualize_lib
 from tfdcgan.basic_gan import BasicGAN
 from tfdcgan.dcgan import DCGAN
 from tfdcgan.run_config import (  # noqa: F401  (the settings, importable from here too)
-    RunConfig, command_line, default_out_name, epoch_seed, resolve, run_paths, sample_seed)
+    RunConfig, command_line, default_out_name, epoch_seed, identity, resolve, run_paths,
+    sample_seed)
 from tfdcgan.run_dir import RunDirectory, RunError
 
 logger = logging.getLogger(__name__)
@@ -221,10 +224,11 @@ def _start(config, run_dir, seed, worker, scratch=None):
     c_dim, = worker.from_chief([c_dim])
     gan = build_gan(config, int(c_dim), seed, worker.strategy)
     init = init_weights(config, gan) if chief else {}  # (checks shapes before writing)
-    if chief:
+    if chief:  # (FLAGS.json last: a resume refused by a check leaves it as it was)
         run_dir.makedirs()
-        run_dir.write_flags(config, seed)
         run_dir.check_or_write_model(gan)
+        run_dir.check_settings(identity(config))
+        run_dir.write_flags(config, seed)
     sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
     ckpt = cb.RunCheckpoint(run_dir.checkpoint_dir if chief else scratch, gan, sample_z,
                             config.max_to_keep)

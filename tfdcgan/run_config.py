@@ -94,6 +94,14 @@ NOT_IN_NAME = {
 }
 
 
+def identity(config):
+    """The settings that define a run: those its default name is made of
+    (and the seed). A resumed run keeps them; `RunDirectory.check_settings`
+    refuses another value."""
+    return {name: getattr(config, name) for name in RunConfig.names()
+            if name not in NOT_IN_NAME}
+
+
 def resolve(config):
     """Fills in what the defaults leave to the dataset and to each other.
 
@@ -131,14 +139,12 @@ def default_out_name(config):
     if c.dataset != MNIST and c.crop:  # (without a crop, input sizes are unused)
         parts.append(f"x{_size(c.input_height, c.input_width)}_crop")
     parts += [f"y{_size(c.output_height, c.output_width)}", f"z{c.z_dim}", f"b{c.batch_size}"]
-    defaults = resolve_defaults_for(c.dataset)
-    for name in RunConfig.names():
-        if name in NOT_IN_NAME or name in (
-                "dataset", "input_height", "input_width", "crop", "output_height",
-                "output_width", "z_dim", "batch_size"):
+    defaults = identity(resolve_defaults_for(c.dataset))
+    for name, value in identity(c).items():
+        if name in ("dataset", "input_height", "input_width", "crop", "output_height",
+                    "output_width", "z_dim", "batch_size"):
             continue
-        value = getattr(c, name)
-        if value != getattr(defaults, name):
+        if value != defaults[name]:
             parts.append(f"{_ABBREVIATIONS.get(name, name)}{_short(value)}")
     return "_".join(parts)
 

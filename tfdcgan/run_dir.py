@@ -18,8 +18,8 @@ stylegan2-ada's run directories.
     logs_dir/out_name/  TensorBoard events
 
 The class owns the paths, the files that describe the run (FLAGS.json,
-model.json and the check that a resumed run has the same model, the seed
-recorded there, init_weights.json) and the run's step (its newest
+model.json and the checks that a resumed run has the same model and
+settings, the seed recorded there, init_weights.json) and the run's step (its newest
 checkpoint's). Every JSON file goes through `tfdcgan.jsonfiles`, atomically.
 """
 
@@ -126,6 +126,26 @@ class RunDirectory:
                                 if mine.get(k) != theirs.get(k))
             raise RunError(
                 f"{self.run_dir} holds a model with other settings ({changed}). "
+                f"Use those settings to resume it, or another --out_name for a new run.")
+
+    def check_settings(self, settings):
+        """For an existing run, checks that `settings` (a dict of the settings
+        that define a run, `tfdcgan.run_config.identity`) are the ones
+        FLAGS.json recorded; the seed is `seed`'s to check. Settings FLAGS.json
+        does not hold (a run older than the setting) are not compared.
+
+        Raises:
+            RunError: naming each setting that differs.
+        """
+        recorded = jsonfiles.read_json(self.flags_json)
+        if recorded is None:
+            return
+        mine = json.loads(json.dumps(settings))
+        changed = ", ".join(f"{k}: {recorded[k]!r} -> {mine[k]!r}" for k in sorted(mine)
+                            if k != "seed" and k in recorded and recorded[k] != mine[k])
+        if changed:
+            raise RunError(
+                f"{self.run_dir} was trained with other settings ({changed}). "
                 f"Use those settings to resume it, or another --out_name for a new run.")
 
     def load_model(self):

@@ -57,8 +57,9 @@ class NaNGuard(StepCallback):
         path = self.last_checkpoint() if self.last_checkpoint else None
         if path:
             where = (f"The last good checkpoint, {path}, is kept as it was; "
-                     f"running the same command again resumes from it (try a "
-                     f"lower learning rate).")
+                     f"running the same command again resumes from it. (A lower "
+                     f"learning rate needs a new run: resuming restores the "
+                     f"checkpoint's.)")
         else:
             where = "No checkpoint had been written yet."
         return (f"Non-finite {', '.join(self.bad_metrics)} at step {self.stopped_at}: "
