@@ -186,3 +186,23 @@ def test_sigterm_on_one_worker_saves_on_both_and_exits_143(workers):
     assert workers.checkpoint_step() == step < 3 * STEPS_PER_EPOCH
     assert "Run the same command to resume" in chief
     assert not [name for name in os.listdir(workers.tmp) if name.startswith("tfdcgan-")]
+
+
+def test_a_resume_the_chief_refuses_stops_every_worker_with_a_message(workers):
+    """The checks of a run's settings and seed run on the chief; the other
+    worker learns the verdict, rather than waiting in a collective op for a
+    chief that has gone and ending in its traceback."""
+    workers.start(epoch=1)
+    assert workers.wait() == [0, 0], workers.output(0)[-3000:] + workers.output(1)[-3000:]
+    flags = (workers.folder / "out" / RUN_NAME / "FLAGS.json").read_bytes()
+    for extra, reason in ((["--learning_rate", "0.001"], "learning_rate: 0.0002 -> 0.001"),
+                          (["--seed", "4"], "--seed 3, not 4")):
+        workers.start(epoch=2, extra=["--out_name", RUN_NAME, *extra])
+        statuses = workers.wait()
+        chief, other = workers.output(0), workers.output(1)
+        assert statuses == [1, 1], chief[-3000:] + other[-3000:]
+        assert "Traceback" not in chief + other, chief[-3000:] + other[-3000:]
+        assert reason in chief
+        assert "The chief (worker 0) stopped this run before training" in other
+        assert (workers.folder / "out" / RUN_NAME / "FLAGS.json").read_bytes() == flags
+        assert workers.checkpoint_step() == STEPS_PER_EPOCH

@@ -168,7 +168,7 @@ def train(config, run_dir=None, command="python main.py --train", callbacks=(),
     note = worker.multi_worker and allocator.note()
     if note:
         logger.info("%s", note)
-    seed, = worker.from_chief([run_dir.seed(config.seed) if worker.is_chief else 0])
+    seed, = worker.from_chief([_on_chief(worker, lambda: run_dir.seed(config.seed)) or 0])
     seed = int(seed)
     keras.utils.set_random_seed(seed)
     # On a cluster SIGTERM goes through SaveOnPreemption, so that every
@@ -223,12 +223,16 @@ def _start(config, run_dir, seed, worker, scratch=None):
         c_dim = stored["config"]["c_dim"]
     c_dim, = worker.from_chief([c_dim])
     gan = build_gan(config, int(c_dim), seed, worker.strategy)
-    init = init_weights(config, gan) if chief else {}  # (checks shapes before writing)
-    if chief:  # (FLAGS.json last: a resume refused by a check leaves it as it was)
+
+    def check_and_write():  # (FLAGS.json last: a resume refused by a check leaves it as it was)
+        init = init_weights(config, gan)  # (checks shapes before writing)
         run_dir.makedirs()
         run_dir.check_or_write_model(gan)
         run_dir.check_settings(identity(config))
         run_dir.write_flags(config, seed)
+        return init
+
+    init = _on_chief(worker, check_and_write) or {}
     sample_z = gan.sample_z(config.batch_size, seed=sample_seed(seed)).numpy()
     ckpt = cb.RunCheckpoint(run_dir.checkpoint_dir if chief else scratch, gan, sample_z,
                             config.max_to_keep)
@@ -276,6 +280,26 @@ def _fit(config, seed, gan, info, start_epoch, skip, run_callbacks, callbacks,
                 callbacks=all_callbacks, verbose=0)
         if gan.stop_training:  # NaN, a signal, or a callback such as EarlyStopping
             break
+
+
+def _on_chief(worker, task):
+    """`task()` on the chief (its result; None on the other workers). A
+    `RunError` it raises reaches every worker: the chief raises it, the
+    others one that points to the chief's output, rather than waiting in
+    the next collective op for a chief that has gone."""
+    error = result = None
+    if worker.is_chief:
+        try:
+            result = task()
+        except RunError as raised:
+            error = raised
+    refused, = worker.from_chief([error is not None])
+    if error is not None:
+        raise error
+    if refused:
+        raise RunError("The chief (worker 0) stopped this run before training; "
+                       "its output says why.")
+    return result
 
 
 # What a collective op raises when another worker has gone.
