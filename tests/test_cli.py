@@ -307,6 +307,8 @@ BAD_VALUES = [
     ("small_images", ["--dataset", "faces", "--crop", "--small_images", "pad"]),
     ("init_generator", ["--init_generator", "nowhere.weights.h5"]),
     ("init_discriminator", ["--init_discriminator", "a_file"]),  # not a weights file
+    ("init_generator", ["--init_generator", "text.weights.h5"]),  # named as one, is not
+    ("out_dir", ["--out_dir", "/proc/tfdcgan"]),  # no folder can be made there
     ("save_weights_per_epoch", ["--save_weights_per_epoch", "--notrain"]),
     ("visualize_option", ["--visualize_option", "7"]),
     ("generate", ["--generate", "-5"]),
@@ -334,6 +336,7 @@ def bad_value_runs(tmp_path_factory):
         for i in range(10):
             Image.fromarray(np.full((40, 50, 3), 20 * i, np.uint8)).save(faces / f"{i}.jpg")
         (cwd / "a_file").write_text("a file, not a folder\n")
+        (cwd / "text.weights.h5").write_text("text, not HDF5\n")
         before = sorted(os.listdir(cwd))
         argv = ["--dataset", "mnist", "--train", "--epoch", "1", *args]
         result = main_py(*argv, cwd=cwd, timeout=240)

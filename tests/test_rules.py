@@ -71,7 +71,32 @@ def test_a_folder_given_as_a_file_is_refused(tmp_path):
     with pytest.raises(rules.SettingError, match="out_dir"):
         run.main(dataset="mnist", train=True, out_dir=str(tmp_path / "out"),
                  logs_dir=str(tmp_path / "logs"))
+    with pytest.raises(rules.SettingError, match=r"logs_dir=.*: is in a file, .*out;"):
+        run.main(dataset="mnist", train=True, out_dir=str(tmp_path / "runs"),
+                 logs_dir=str(tmp_path / "out" / "logs"))
+    with pytest.raises(rules.SettingError, match=r"sample_dir=.*: is in a file, .*out;"):
+        run.main(dataset="mnist", train=True, out_dir=str(tmp_path / "runs"),
+                 logs_dir=str(tmp_path / "logs"), sample_dir=str(tmp_path / "out" / "grids"))
     assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_that_cannot_be_created_is_refused_before_any_work(tmp_path):
+    """/proc refuses new folders even to root, whom permission bits do not stop."""
+    with pytest.raises(rules.SettingError,
+                       match=r"out_dir='/proc/tfdcgan/out': no folder can be created in /proc"):
+        run.main(dataset="mnist", train=True, out_dir="/proc/tfdcgan/out",
+                 logs_dir=str(tmp_path / "logs"))
+    with pytest.raises(rules.SettingError,  # (an absolute sample_dir is outside the run)
+                       match=r"sample_dir='/proc/grids': no folder can be created in /proc"):
+        run.main(dataset="mnist", generate=4, out_dir=str(tmp_path / "out"),
+                 logs_dir=str(tmp_path / "logs"), sample_dir="/proc/grids")
+    assert os.listdir(tmp_path) == []
+    # Where one can be, the probe leaves nothing behind.
+    config = run.resolve(run.RunConfig(out_dir=str(tmp_path / "a" / "b"),
+                                       logs_dir=str(tmp_path)))
+    rules.check_paths(config)
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("kwargs, named", [

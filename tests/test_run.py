@@ -373,6 +373,25 @@ def test_weights_of_another_shape_are_refused_naming_both_shapes_before_writing(
     assert not os.path.exists(os.path.join(kwargs["out_dir"], "wider"))
 
 
+@pytest.mark.parametrize("suffix, damage", [
+    (".weights.h5", "cut"), (".weights.h5", "text"), (".keras", "cut"), (".keras", "text")])
+def test_a_damaged_weights_file_is_refused_naming_it_before_writing(scans_run, suffix, damage):
+    tmp, gan, paths, kwargs = scans_run
+    whole = str(tmp / f"whole{suffix}")
+    if suffix == ".keras":
+        gan.save(whole)
+    else:
+        gan.generator.save_weights(whole)
+    data = open(whole, "rb").read()
+    bad = str(tmp / f"{damage}{suffix}")
+    with open(bad, "wb") as f:
+        f.write(data[:len(data) // 2] if damage == "cut" else b"not a weights file\n")
+    with pytest.raises(run.RunError) as error:
+        run.main(**dict(kwargs, out_name=f"from_{damage}", init_generator=bad))
+    assert str(error.value).startswith(f"init_generator={bad!r} is not a readable {suffix} file")
+    assert not os.path.exists(os.path.join(kwargs["out_dir"], f"from_{damage}"))
+
+
 def gan_shape(paths, variable_path):
     gan = keras.saving.deserialize_keras_object(json.load(open(paths.model_json)))
     return next(v.shape for v in gan.variables if v.path.endswith(variable_path))

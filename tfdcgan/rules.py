@@ -17,8 +17,8 @@ Three kinds of rule:
 * `check_combination`: settings that cannot work together (a depth that
   leaves no pixels, networks too large to build, a conditional model on
   unlabelled data, training-only settings without `train`, ...).
-* `check_paths`: folders that are files, weight files that are missing or
-  of another kind.
+* `check_paths`: folders that are files or cannot be created, weight files
+  that are missing or of another kind.
 
 Rules that need the files themselves (a crop larger than every image, a
 batch larger than the data, `train_size` included) are checked by
@@ -30,6 +30,7 @@ import dataclasses
 import math
 import numbers
 import os
+import tempfile
 
 MNIST = "mnist"
 MNIST_CLASSES = 10
@@ -463,12 +464,17 @@ def check_cluster(batch_size=None, tf_config=None):
 
 
 def check_paths(config):
-    """Rules on the file system: the folders a run writes to must not be files."""
-    for name in ("out_dir", "logs_dir"):
-        path = os.path.expanduser(getattr(config, name))
-        if os.path.exists(path) and not os.path.isdir(path):
-            raise SettingError(name, getattr(config, name),
-                               "is a file; must be a folder (or a path to create)")
+    """Rules on the file system: the folders a run writes to must be folders
+    or paths that can be created (tried in the nearest existing folder,
+    leaving nothing behind); `checkpoint_dir` and `sample_dir` are inside
+    the run's folder unless they are absolute paths."""
+    run_dir = os.path.join(os.path.expanduser(config.out_dir), config.out_name or "")
+    for name, path in (("out_dir", config.out_dir), ("logs_dir", config.logs_dir),
+                       ("checkpoint_dir", os.path.join(run_dir, config.checkpoint_dir)),
+                       ("sample_dir", os.path.join(run_dir, config.sample_dir))):
+        reason = _cannot_create_in(os.path.expanduser(path))
+        if reason:
+            raise SettingError(name, getattr(config, name), reason)
     data_dir = os.path.expanduser(config.data_dir)
     if os.path.exists(data_dir) and not os.path.isdir(data_dir):
         raise SettingError("data_dir", config.data_dir, "is a file; must be a folder")
@@ -482,3 +488,20 @@ def check_paths(config):
                 f"weights, or a whole saved DCGAN)"))
         if path and not os.path.isfile(os.path.expanduser(path)):
             raise SettingError(name, path, "no such file")
+
+
+def _cannot_create_in(path):
+    """Why no folder can be made at `path` (None where it is one or one can
+    be): a folder is made and removed in the nearest folder of `path` that
+    exists."""
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        where = "is a file" if existing == os.path.abspath(path) else f"is in a file, {existing}"
+        return f"{where}; must be a folder (or a path to create)"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".tfdcgan-", dir=existing))
+    except OSError as error:
+        return f"no folder can be created in {existing} ({error.strerror or error})"
+    return None

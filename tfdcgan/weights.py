@@ -12,6 +12,7 @@ of a whole saved DCGAN (a `.keras` file):
 
 import collections
 import os
+import zipfile
 
 import h5py
 import keras
@@ -40,11 +41,22 @@ def load_weights(network, path, name):
         name: the setting that named the file (`init_generator`), for messages.
 
     Raises:
-        ValueError: the file's weights do not fit `network`; the message
+        ValueError: the file cannot be read (damaged, cut short, another
+            kind of file), or its weights do not fit `network`; the message
             names the shapes the file has and the network lacks, and the
             other way round.
     """
+    try:
+        _load(network, path, name)
+    except (OSError, zipfile.BadZipFile) as error:  # (h5py's and zipfile's "not a file of mine")
+        raise ValueError(f"{name}={path!r} is not a readable {_suffix(path)} file "
+                         f"({error}): damaged, cut short, or another kind of file.") from error
+
+
+def _load(network, path, name):
     if path.endswith(".keras"):
+        if not zipfile.is_zipfile(path):  # (Keras would say "File not found")
+            raise zipfile.BadZipFile("not a zip archive, which a .keras file is")
         whole = keras.models.load_model(path, compile=False)
         source = getattr(whole, network.name, None)
         if not isinstance(source, keras.Model):
@@ -56,6 +68,10 @@ def load_weights(network, path, name):
         return
     _check_shapes(name, path, network, _file_shapes(path))
     network.load_weights(path)
+
+
+def _suffix(path):
+    return next((suffix for suffix in SUFFIXES if path.endswith(suffix)), "weights")
 
 
 def _file_shapes(path):
