@@ -96,8 +96,8 @@ def check_not_flat(images, name="images"):
     if len(images) > 1 and (flat.min(axis=1) == flat.max(axis=1)).all():
         raise ValueError(
             f"every one of the {len(images)} {name} is a single flat "
-            f"colour (e.g. value {flat[0, 0]}): a collapsed or dead "
-            "generator? A score of blank images is meaningless.")
+            f"colour (e.g. value {flat[0, 0]}): a dead generator, or images "
+            "that did not decode? A score of blank images is meaningless.")
 
 
 def to_model_input(images, size, channels):
