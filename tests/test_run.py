@@ -392,6 +392,20 @@ def test_a_damaged_weights_file_is_refused_naming_it_before_writing(scans_run, s
     assert not os.path.exists(os.path.join(kwargs["out_dir"], f"from_{damage}"))
 
 
+def test_unreadable_files_among_the_first_batch_are_skipped_not_fatal(tmp_path):
+    """A damaged photo among the first `batch_size` files once stopped the run
+    ("fewer than one batch"), though the folder held plenty of readable ones."""
+    _grey_pngs(tmp_path / "data" / "scans", [f"{i:02d}" for i in range(12)], size=32)
+    for name in ("00.png", "01.png"):
+        path = tmp_path / "data" / "scans" / name
+        path.write_bytes(path.read_bytes()[:40])  # cut short
+    gan, paths = run.main(**settings(tmp_path, dataset="scans", data_dir=str(tmp_path / "data"),
+                                     input_fname_pattern="*.png", output_height=16,
+                                     train=True, epoch=1))
+    assert gan.step == 1  # 10 readable images: one batch of 8
+    assert tf.train.latest_checkpoint(paths.checkpoint_dir).endswith("ckpt-1")
+
+
 def gan_shape(paths, variable_path):
     gan = keras.saving.deserialize_keras_object(json.load(open(paths.model_json)))
     return next(v.shape for v in gan.variables if v.path.endswith(variable_path))

@@ -438,13 +438,18 @@ def quality_callback(config, run_dir, seed):
 
 
 def _training_images(config, seed, n):
-    """Up to `n` training images in file order, uint8."""
+    """Up to `n` training images in file order, uint8: the first readable
+    ones of the files training reads."""
     from tfdcgan.gan import to_uint8
 
-    data, _ = load_data(config, seed, 0, quiet=True, shuffle=False, train_size=n)
-    images = [to_uint8(batch[0] if isinstance(batch, tuple) else batch).numpy()
-              for batch in data]
-    return np.concatenate(images)
+    data, _ = load_data(config, seed, 0, quiet=True, shuffle=False)
+    images, count = [], 0
+    for batch in data:
+        images.append(to_uint8(batch[0] if isinstance(batch, tuple) else batch).numpy())
+        count += len(images[-1])
+        if count >= n:
+            break
+    return np.concatenate(images)[:n]
 
 
 def load_data(config, seed, epoch, quiet=False, **overrides):
@@ -521,9 +526,10 @@ def _load(config, quiet, **overrides):
 
 def _first_batch(config, seed):
     """The first batch of the data in file order (for TensorBoard's D(x)); a
-    separate dataset, so the training data's shuffle is not disturbed."""
-    data, _ = load_data(config, seed, 0, quiet=True, shuffle=False,
-                        train_size=config.batch_size)
+    separate dataset, so the training data's shuffle is not disturbed. It
+    reads the training files (their listing is memoised), not only the first
+    `batch_size` of them: unreadable files there would leave it short."""
+    data, _ = load_data(config, seed, 0, quiet=True, shuffle=False)
     batch = next(iter(data))
     if isinstance(batch, tuple):
         return batch[0], batch[1]
