@@ -157,6 +157,16 @@ def test_wrong_image_shape_is_a_value_error_before_any_step():
     assert gan.d_optimizer.iterations.numpy() == 0
 
 
+def test_integer_images_are_a_value_error_saying_how_to_scale_them():
+    gan = tiny_gan()
+    uint8 = (random_images(8) * 127.5 + 127.5).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"float images in \[-1, 1\].*uint8.*x / 127.5 - 1"):
+        gan.fit(uint8, batch_size=4, verbose=0)
+    with pytest.raises(ValueError, match="uint8"):
+        gan.fit(tf.data.Dataset.from_tensor_slices(uint8).batch(4), verbose=0)
+    assert gan.d_optimizer.iterations.numpy() == 0
+
+
 def test_labels_missing_or_unexpected_is_a_value_error_before_any_step():
     conditional = tiny_gan(y_dim=10)
     with pytest.raises(ValueError, match="y_dim=10"):
@@ -255,6 +265,34 @@ def test_model_optimizer_is_the_two_optimizers_not_an_idle_one(tmp_path):
             tags.update(value.tag for value in event.summary.value)
     assert {"epoch_learning_rate_d_optimizer", "epoch_learning_rate_g_optimizer"} <= tags
     assert "epoch_learning_rate" not in tags  # (no stray RMSprop's 0.001)
+
+
+def test_summary_counts_both_networks_and_both_optimizers():
+    gan = tiny_gan()
+    gan.fit(random_images(8), batch_size=4, epochs=1, verbose=0)
+    lines = []
+    gan.summary(print_fn=lambda line, **_: lines.append(line))
+    text = "\n".join(lines)
+    slots = sum(int(np.prod(v.shape)) for o in gan.optimizer.optimizers for v in o.variables)
+    assert f"Optimizer params: {slots:,}" in text
+    assert "generator (Generator)" in text and "discriminator (Discriminator)" in text
+
+
+def test_calling_the_model_samples_like_a_keras_model():
+    gan = tiny_gan()
+    z = gan.sample_z(5, seed=2).numpy()
+    expected = gan.generator(z, training=False).numpy()
+    np.testing.assert_array_equal(gan(z).numpy(), expected)
+    np.testing.assert_allclose(gan.predict(z, batch_size=2, verbose=0), expected,
+                               atol=1e-6)  # (other batch sizes round differently)
+    conditional = tiny_gan(y_dim=10)
+    labels = conditional.one_hot(np.arange(5))
+    expected = conditional.generator(z, labels, training=False).numpy()
+    np.testing.assert_array_equal(conditional((z, labels)).numpy(), expected)
+    np.testing.assert_allclose(
+        conditional.predict({"z": z, "labels": labels}, verbose=0), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="no labels were given"):
+        conditional(z)
 
 
 def test_learning_rate_callbacks_act_on_both_optimizers_keeping_their_ratio():

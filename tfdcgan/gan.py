@@ -287,8 +287,10 @@ class GAN(keras.Model):
                 return
             images, labels = spec if isinstance(spec, tuple) else (spec, None)
             self._check_shapes(images.shape, None if labels is None else labels.shape)
+            _check_float(images.dtype)
         elif isinstance(x, (np.ndarray, tf.Tensor)):
             self._check_shapes(tuple(x.shape), None if y is None else tuple(np.shape(y)))
+            _check_float(x.dtype)
 
     def _check_shapes(self, images_shape, labels_shape):
         images_shape = tuple(tf.TensorShape(images_shape).as_list())
@@ -313,6 +315,7 @@ class GAN(keras.Model):
         data = keras.utils.unpack_x_y_sample_weight(data)
         images, labels = data[0], data[1]
         self._check_shapes(images.shape, None if labels is None else labels.shape)
+        _check_float(images.dtype)
         images = tf.ensure_shape(images, (None,) + self.image_shape)
         if labels is not None:
             labels = self.one_hot(labels)
@@ -445,6 +448,21 @@ class GAN(keras.Model):
         grads = tape.gradient(loss.scaled, g_vars)
         self.g_optimizer.apply_gradients(zip(grads, g_vars))
 
+    def call(self, inputs, training=None):
+        """The generator's images, float in [-1, 1], for `inputs`: z
+        `[n, z_dim]`, or for a conditional model `{"z": z, "labels": labels}`
+        or `(z, labels)` with one-hot labels. So `gan(z)` and
+        `gan.predict(z)` sample as a Keras model does (`predict` splits a
+        tuple into x and y: give it the dict); `generate()` also draws z and
+        returns uint8."""
+        if isinstance(inputs, dict):
+            z, labels = inputs["z"], inputs.get("labels")
+        elif isinstance(inputs, (tuple, list)):
+            z, labels = inputs
+        else:
+            z, labels = inputs, None
+        return self.generator(z, labels, training=training)
+
     def test_step(self, data):
         raise NotImplementedError(
             "A GAN has no held-out loss to evaluate; use tfdcgan.metrics to "
@@ -507,6 +525,15 @@ class GAN(keras.Model):
             config["discriminator"] = keras.saving.deserialize_keras_object(
                 config["discriminator"])
         return cls(**config)
+
+
+def _check_float(dtype):
+    dtype = tf.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise ValueError(
+            f"This model takes float images in [-1, 1] (the generator's tanh range), "
+            f"but the data is {dtype.name}: scale it first, e.g. x / 127.5 - 1 for "
+            f"uint8 images (tfdcgan.data's datasets come scaled).")
 
 
 def to_uint8(images):

@@ -48,6 +48,11 @@ class GANOptimizers:
         g.learning_rate = g_rate
 
     @property
+    def variables(self):
+        """Both optimizers' variables (what `model.summary()` counts)."""
+        return [v for optimizer in self.optimizers for v in optimizer.variables]
+
+    @property
     def built(self):
         return all(o.built for o in self.optimizers)
 
