@@ -167,6 +167,14 @@ def test_integer_images_are_a_value_error_saying_how_to_scale_them():
     assert gan.d_optimizer.iterations.numpy() == 0
 
 
+def test_validation_data_is_a_value_error_before_any_step():
+    gan = tiny_gan()
+    for kwargs in (dict(validation_data=random_images(4)), dict(validation_split=0.25)):
+        with pytest.raises(ValueError, match="no held-out loss.*SampleQuality"):
+            gan.fit(random_images(8), batch_size=4, verbose=0, **kwargs)
+    assert gan.d_optimizer.iterations.numpy() == 0
+
+
 def test_labels_missing_or_unexpected_is_a_value_error_before_any_step():
     conditional = tiny_gan(y_dim=10)
     with pytest.raises(ValueError, match="y_dim=10"):

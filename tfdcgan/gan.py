@@ -249,10 +249,19 @@ class GAN(keras.Model):
         against a leak.
 
         Raises:
-            ValueError: images of the wrong shape or channel count, labels
-                missing when `y_dim` is set or given when it is not. Raised
-                before any training step.
+            ValueError: images of the wrong shape, channel count or type,
+                labels missing when `y_dim` is set or given when it is not,
+                validation data (a GAN has no held-out loss). Raised before
+                any training step.
         """
+        validation = dict(zip(("validation_split", "validation_data"), args[4:6]))
+        validation.update((k, kwargs[k]) for k in ("validation_split", "validation_data")
+                          if k in kwargs)
+        if validation.get("validation_data") is not None or validation.get("validation_split"):
+            raise ValueError(
+                "A GAN has no held-out loss to validate on; drop validation_data/"
+                "validation_split and score samples instead "
+                "(tfdcgan.callbacks.quality.SampleQuality during fit, tfdcgan.metrics after).")
         self.check_data(x, y)
         datasets = (tf.data.Dataset, tf.distribute.DistributedDataset)
         if isinstance(x, datasets):
