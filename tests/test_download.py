@@ -152,7 +152,8 @@ def _fake_mnist_files(folder):
 
 def test_cli_fetches_mnist_from_a_mirror(server, tmp_path, monkeypatch, capsys):
     server.files.update(_fake_mnist_files(str(tmp_path)))
-    files = {name: (hashlib.md5(data).hexdigest(), len(data)) for name, data in server.files.items()}
+    files = {name: (hashlib.md5(data).hexdigest(), len(data))
+             for name, data in server.files.items()}
     monkeypatch.setattr(download, "MNIST_FILES", files)
     cli = _load_cli()
     data_dir = str(tmp_path / "data")
@@ -169,6 +170,15 @@ def test_cli_fetches_mnist_from_a_mirror(server, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "t10k-images-idx3-ubyte.gz" in err and "nothing was written" in err
     assert not os.path.exists(os.path.join(data_dir, "mnist", "t10k-images-idx3-ubyte.gz"))
+
+
+def test_cli_a_data_dir_where_no_folder_can_be_made_is_one_message(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("a file, not a folder\n")
+    code = _load_cli().main(["mnist", "--data_dir", str(tmp_path / "a_file")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"Cannot make the folder {tmp_path / 'a_file' / 'mnist'}" in err
+    assert "--data_dir" in err and os.listdir(tmp_path) == ["a_file"]
 
 
 @requires_mnist

@@ -92,9 +92,14 @@ def fetch(resource, directory, *, timeout=60.0, progress=None, retry_hint=None):
 
     Raises:
         DownloadError: every URL failed; the message lists why for each and
-            what to do. No file or temporary file is left behind.
+            what to do. No file or temporary file is left behind. Also:
+            `directory` cannot be made (a file in its path, no permission).
     """
-    os.makedirs(directory, exist_ok=True)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as e:
+        raise DownloadError(f"Cannot make the folder {directory} ({e.strerror or e}); "
+                            f"choose another --data_dir.") from e
     dest = os.path.join(directory, resource.filename)
     if os.path.isfile(dest) and md5_file(dest) == resource.md5:
         return dest
