@@ -466,12 +466,15 @@ def check_cluster(batch_size=None, tf_config=None):
 def check_paths(config):
     """Rules on the file system: the folders a run writes to must be folders
     or paths that can be created (tried in the nearest existing folder,
-    leaving nothing behind); `checkpoint_dir` and `sample_dir` are inside
-    the run's folder unless they are absolute paths."""
+    leaving nothing behind): the run's own folder in `out_dir` and in
+    `logs_dir`, and `checkpoint_dir` and `sample_dir` in the run's folder
+    (or where they point, given as absolute paths)."""
     run_dir = os.path.join(os.path.expanduser(config.out_dir), config.out_name or "")
-    for name, path in (("out_dir", config.out_dir), ("logs_dir", config.logs_dir),
-                       ("checkpoint_dir", os.path.join(run_dir, config.checkpoint_dir)),
-                       ("sample_dir", os.path.join(run_dir, config.sample_dir))):
+    for name, path in (
+            ("out_dir", run_dir),
+            ("logs_dir", os.path.join(os.path.expanduser(config.logs_dir), config.out_name or "")),
+            ("checkpoint_dir", os.path.join(run_dir, config.checkpoint_dir)),
+            ("sample_dir", os.path.join(run_dir, config.sample_dir))):
         reason = _cannot_create_in(os.path.expanduser(path))
         if reason:
             raise SettingError(name, getattr(config, name), reason)
@@ -498,8 +501,7 @@ def _cannot_create_in(path):
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        where = "is a file" if existing == os.path.abspath(path) else f"is in a file, {existing}"
-        return f"{where}; must be a folder (or a path to create)"
+        return f"{existing} is a file; must be a folder (or a path to create)"
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".tfdcgan-", dir=existing))
     except OSError as error:
