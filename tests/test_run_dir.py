@@ -67,6 +67,10 @@ def test_other_settings_than_flags_json_s_are_refused_by_name(tmp_path):
     with pytest.raises(RunError, match=r"other settings \(beta1: 0.5 -> 0.9, learning_rate: "
                                        r"0.001 -> 0.0002\)"):
         run_dir.check_settings(identity(resolve(RunConfig(dataset="mnist", beta1=0.9))))
+    # The model's settings are model.json's: an unset num_layers and its value agree.
+    run_dir.check_or_write_model(tiny_gan(num_layers=2))
+    run_dir.check_settings(identity(resolve(RunConfig(
+        dataset="mnist", learning_rate=1e-3, num_layers=2))))
     # A FLAGS.json older than a setting does not hold it: not compared.
     flags = json.load(open(run_dir.flags_json))
     del flags["label_smoothing"]

@@ -131,8 +131,11 @@ class RunDirectory:
     def check_settings(self, settings):
         """For an existing run, checks that `settings` (a dict of the settings
         that define a run, `tfdcgan.run_config.identity`) are the ones
-        FLAGS.json recorded; the seed is `seed`'s to check. Settings FLAGS.json
-        does not hold (a run older than the setting) are not compared.
+        FLAGS.json recorded. The model's own settings are model.json's to
+        check (`check_or_write_model`, where an unset `num_layers` or `c_dim`
+        and the value it stood for agree), the seed is `seed`'s, and settings
+        FLAGS.json does not hold (a run older than the setting) are not
+        compared.
 
         Raises:
             RunError: naming each setting that differs.
@@ -140,9 +143,11 @@ class RunDirectory:
         recorded = jsonfiles.read_json(self.flags_json)
         if recorded is None:
             return
+        stored = self.model_config()
+        skip = {"seed", *(_model_args(stored) if stored else ())}
         mine = json.loads(json.dumps(settings))
         changed = ", ".join(f"{k}: {recorded[k]!r} -> {mine[k]!r}" for k in sorted(mine)
-                            if k != "seed" and k in recorded and recorded[k] != mine[k])
+                            if k not in skip and k in recorded and recorded[k] != mine[k])
         if changed:
             raise RunError(
                 f"{self.run_dir} was trained with other settings ({changed}). "
