@@ -232,6 +232,23 @@ def test_missing_folder_names_it_the_pattern_and_the_parent(tmp_path):
     assert isinstance(e.value, ValueError)
 
 
+def test_a_file_given_as_the_folder_is_named_as_a_file(tmp_path):
+    (tmp_path / "faces").write_text("a file\n")
+    with pytest.raises(DatasetError, match=r"faces is a file, not a folder"):
+        image_folder(str(tmp_path), "faces")
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    (dict(output_height=0), "output_height"), (dict(output_width=-5), "output_width"),
+    (dict(output_height=2.5), "output_height"), (dict(crop=True, input_height=0), "input_height"),
+    (dict(batch_size=0), "batch_size")])
+def test_sizes_out_of_range_are_refused_naming_them_before_reading(tmp_path, kwargs, named):
+    from tfdcgan import rules
+
+    with pytest.raises(rules.SettingError, match=f"^{named}="):
+        image_folder(str(tmp_path / "nowhere"), **kwargs)
+
+
 def test_no_match_says_what_is_there_instead(tmp_path):
     for i in range(3):
         save_flat(tmp_path / f"{i}.png", 0)

@@ -272,8 +272,8 @@ def check(name, value, required=False):
     With `required`, None is refused even where the setting allows it.
     """
     rule = RULES[name]
-    if required and value is None:
-        raise SettingError(name, value, dataclasses.replace(rule, none=None).allowed())
+    if required:
+        rule = dataclasses.replace(rule, none=None)
     rule.check(name, value)
 
 

@@ -82,6 +82,8 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         output_width, c_dim]` in [-1, 1]; with `with_info`, `(dataset, info)`.
 
     Raises:
+        tfdcgan.rules.SettingError: a size, `c_dim`, batch size or policy
+            out of its range, before the folder is read.
         DatasetError: missing folder, nothing matching, nothing readable, an
             image smaller than the crop (policy "error"), or fewer readable
             images than one batch. Messages name the folder and pattern.
@@ -96,6 +98,12 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
     output_width = output_width or output_height
     rules.check("small_images", small_images)
     rules.check("c_dim", c_dim)
+    sizes = (("output_height", output_height), ("output_width", output_width),
+             ("batch_size", batch_size))
+    if crop:  # (the input sizes are the crop's)
+        sizes += (("input_height", input_height), ("input_width", input_width))
+    for name, value in sizes:
+        rules.check(name, value, required=True)
 
     files, result = _find_and_scan(folder, input_fname_pattern, train_size, verify)
     good, headers, skipped = list(result.files), list(result.headers), list(result.skipped)
@@ -185,8 +193,8 @@ def _small_images(folder, files, headers, crop_height, crop_width, policy):
              f"(width x height), smaller than the {crop_width}x{crop_height} crop "
              f"(input_width x input_height); {len(small):,} of {len(files):,} "
              f"images in {printable(folder)} are")
-    upscale = (f"small_images='upscale' (--small_images upscale on the command "
-               f"line) to scale such images up before cropping")
+    upscale = ("small_images='upscale' (--small_images upscale on the command "
+               "line) to scale such images up before cropping")
     if policy == "error":
         raise DatasetError(
             f"{where}. Lower input_height/input_width, or pass {upscale}, or "

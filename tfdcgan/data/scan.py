@@ -100,6 +100,8 @@ def _pattern_hint(folder, pattern):
 
 
 def _missing_folder_message(folder, pattern):
+    if os.path.exists(folder):
+        return f"{folder} is a file, not a folder (looking for files matching {pattern!r})."
     message = f"Folder {folder} does not exist (looking for files matching {pattern!r})."
     parent = os.path.dirname(os.path.normpath(folder))
     if parent and os.path.isdir(parent):
