@@ -80,6 +80,15 @@ def test_mnist_options_images_only_rgb_resized_seeded(tmp_path):
     np.testing.assert_array_equal(batch, again)
 
 
+@pytest.mark.parametrize("kwargs, named", [
+    (dict(batch_size=0), "batch_size"), (dict(output_height=-28), "output_height")])
+def test_sizes_out_of_range_are_refused_naming_them(kwargs, named):
+    from tfdcgan import rules
+
+    with pytest.raises(rules.SettingError, match=f"^{named}="):
+        mnist(None, **kwargs)
+
+
 def test_missing_mnist_files_name_the_folder_and_the_fix(tmp_path):
     os.makedirs(tmp_path / "mnist")
     with pytest.raises(DatasetError) as e:

@@ -101,6 +101,14 @@ def test_generate_returns_uint8_images_reproducibly():
     assert gan.generate(300, batch_size=128).shape == (300, 28, 28, 1)
 
 
+def test_a_negative_or_fractional_sample_count_is_a_value_error_naming_it():
+    gan = tiny_gan()
+    for n in (-1, 2.5, "3"):
+        with pytest.raises(ValueError, match=f"n={n!r}: the number of samples"):
+            gan.generate(n)
+    assert gan.sample_z(np.int64(2), seed=0).shape == (2, 16)
+
+
 def test_sample_z_follows_the_distribution_and_the_seed():
     for dist, low, high in [("uniform_signed", -1, 1), ("uniform_unsigned", 0, 1)]:
         z = tiny_gan(z_dist=dist).sample_z(2000).numpy()

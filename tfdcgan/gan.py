@@ -7,6 +7,7 @@ generator updates, each under its own `tf.GradientTape` and optimizer.
 
 import collections
 import contextlib
+import numbers
 
 import numpy as np
 import tensorflow as tf
@@ -209,7 +210,13 @@ class GAN(keras.Model):
 
         With `seed=None` the model's own noise stream advances (what training
         uses); an int seed gives the same z every time, whatever the state.
+
+        Raises:
+            ValueError: `n` is not a whole number >= 0.
         """
+        if not isinstance(n, tf.Tensor) and (
+                isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0):
+            raise ValueError(f"n={n!r}: the number of samples must be a whole number >= 0.")
         if seed is None:
             seed = self._next_seed()
         else:

@@ -12,6 +12,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tfdcgan import rules
 from tfdcgan.data import idx, pipeline
 from tfdcgan.data.errors import DatasetError
 from tfdcgan.data.info import DatasetInfo
@@ -107,7 +108,14 @@ def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
         A `tf.data.Dataset` of `(images, labels)`: float32 `[batch, 28, 28,
         c_dim]` in [-1, 1] and int32 `[batch]` in 0..9; images alone when
         `labels=False`. With `with_info`, `(dataset, info)`.
+
+    Raises:
+        tfdcgan.rules.SettingError: a batch size or output size out of range.
+        DatasetError: no MNIST files there, or fewer digits than one batch.
     """
+    rules.check("batch_size", batch_size, required=True)
+    rules.check("output_height", output_height)
+    rules.check("output_width", output_width)
     if data_dir is None:
         if split != "train":
             raise DatasetError(f"The bundled MNIST set has only the 'train' split "
