@@ -148,7 +148,8 @@ def mnist(data_dir=None, batch_size=64, split="train", labels=True, *,
         image_shape=(*output_size, c_dim), c_dim=c_dim, c_dim_inferred=False,
         has_labels=bool(labels), num_classes=NUM_CLASSES if labels else None,
         batch_size=batch_size,
-        steps_per_epoch=len(images) // batch_size if drop_remainder else -(-len(images) // batch_size))
+        steps_per_epoch=(len(images) // batch_size if drop_remainder
+                         else -(-len(images) // batch_size)))
     return ds, info
 
 
