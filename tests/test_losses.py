@@ -56,6 +56,13 @@ def test_losses_are_per_example_float32_and_stable_for_large_logits():
             assert np.all(np.isfinite(value))
 
 
+def test_every_loss_the_rules_allow_is_implemented_and_no_other():
+    from tfdcgan import rules
+
+    assert losses.HEADS == rules.D_HEADS
+    assert {head: tuple(losses.names(head)) for head in losses.HEADS} == rules.LOSSES
+
+
 def test_unknown_loss_names_the_choices():
     with pytest.raises(ValueError, match="least_squares"):
         losses.get("wasserstein")

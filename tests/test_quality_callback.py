@@ -107,6 +107,13 @@ def test_keeps_the_best_checkpoint_apart_from_the_latest(reference, tmp_path, mo
     assert RunCheckpoint(str(tmp_path / "checkpoint"), tiny_gan()).restore().endswith("ckpt-6")
 
 
+def test_every_metric_the_rules_allow_has_a_direction_and_no_other():
+    from tfdcgan import rules
+    from tfdcgan.callbacks import quality
+
+    assert sorted(quality.METRICS) == sorted(rules.QUALITY_METRICS)
+
+
 def test_higher_is_better_for_classes_covered(reference, tmp_path, monkeypatch):
     real = metrics.evaluate
     covered = iter([3, 7, 5])

@@ -35,9 +35,8 @@ from tfdcgan import rules
 
 GANLoss = collections.namedtuple("GANLoss", ["discriminator", "generator"])
 
-ONE_LOGIT = "one_logit"
-TWO_LOGIT = "two_logit"
-HEADS = (ONE_LOGIT, TWO_LOGIT)
+HEADS = rules.D_HEADS
+ONE_LOGIT, TWO_LOGIT = HEADS
 REAL, FAKE = 1, 0  # labels, and the columns of two logits
 
 

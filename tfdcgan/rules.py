@@ -36,8 +36,14 @@ MNIST = "mnist"
 MNIST_CLASSES = 10
 
 # The choices that are settings of this library (their users import them
-# from here). Loss and quality-metric names come from their registries.
+# from here; `tfdcgan.losses` and `tfdcgan.callbacks.quality` implement each
+# loss and metric named here, and their tests hold them to these names).
 Z_DISTRIBUTIONS = ("uniform_signed", "uniform_unsigned", "normal")
+D_HEADS = ("one_logit", "two_logit")
+# The losses of each discriminator head: two logits have no least-squares form.
+LOSSES = {"one_logit": ("least_squares", "minimax", "non_saturating"),
+          "two_logit": ("minimax", "non_saturating")}
+QUALITY_METRICS = ("classes_covered", "fid", "kid", "kl_from_uniform")
 Z_DISTRIBUTION_ALIASES = {"normal01": "normal"}
 MODELS = ("dcgan", "basic")
 IMAGE_CHANNELS = (1, 3)
@@ -177,21 +183,6 @@ def _fmt(number):
     return f"{number:g}" if isinstance(number, float) else str(number)
 
 
-def _loss_names():
-    from tfdcgan import losses
-    return tuple(losses.all_names())
-
-
-def _d_heads():
-    from tfdcgan import losses
-    return losses.HEADS
-
-
-def _quality_metrics():
-    from tfdcgan.callbacks import quality
-    return tuple(sorted(quality.METRICS))
-
-
 def _int(low, high=None, none=None):
     return Rule("int", low=low, high=high, none=none)
 
@@ -232,7 +223,7 @@ RULES = {
     "model": Rule("choice", choices=MODELS),
     "seed": _int(0, MAX_SEED, none="random, recorded in the run"),
     "g_steps": _int(1),
-    "loss": Rule("choice", choices=_loss_names),
+    "loss": Rule("choice", choices=tuple(sorted({n for ns in LOSSES.values() for n in ns}))),
     "kernel_size": _int(1),
     "gf_dim": _int(1),
     "df_dim": _int(1),
@@ -247,10 +238,10 @@ RULES = {
     "deterministic": _BOOL,
     "sync_batch_norm": _BOOL,
     "quality_freq": _int(0),
-    "quality_metric": Rule("choice", choices=_quality_metrics),
+    "quality_metric": Rule("choice", choices=QUALITY_METRICS),
     "quality_samples": _int(2),
     "small_images": Rule("choice", choices=SMALL_IMAGE_POLICIES),
-    "d_head": Rule("choice", choices=_d_heads),
+    "d_head": Rule("choice", choices=D_HEADS),
     "init_generator": Rule("file"),
     "init_discriminator": Rule("file"),
     "save_weights_per_epoch": _BOOL,
@@ -377,13 +368,11 @@ def check_dcgan_size(height, width, c_dim, z_dim, gf_dim, df_dim, kernel_size,
 def check_combination(config):
     """The rules between settings, on a resolved `RunConfig`."""
     c = config
-    from tfdcgan import losses
-
-    if c.loss not in losses.names(c.d_head):
+    if c.loss not in LOSSES[c.d_head]:
         raise SettingError("loss", c.loss, (
-            f"must be one of {', '.join(losses.names(c.d_head))} with "
+            f"must be one of {', '.join(LOSSES[c.d_head])} with "
             f"d_head={c.d_head}"))
-    if c.d_head != losses.ONE_LOGIT and c.model != "dcgan":
+    if c.d_head != "one_logit" and c.model != "dcgan":
         raise SettingError("d_head", c.d_head, (
             f"only model=dcgan has a {c.d_head} discriminator; the basic model's "
             f"is one_logit"))
