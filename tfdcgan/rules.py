@@ -39,12 +39,12 @@ MNIST_CLASSES = 10
 # from here; `tfdcgan.losses` and `tfdcgan.callbacks.quality` implement each
 # loss and metric named here, and their tests hold them to these names).
 Z_DISTRIBUTIONS = ("uniform_signed", "uniform_unsigned", "normal")
+Z_DISTRIBUTION_ALIASES = {"normal01": "normal"}
 D_HEADS = ("one_logit", "two_logit")
 # The losses of each discriminator head: two logits have no least-squares form.
 LOSSES = {"one_logit": ("least_squares", "minimax", "non_saturating"),
           "two_logit": ("minimax", "non_saturating")}
 QUALITY_METRICS = ("classes_covered", "fid", "kid", "kl_from_uniform")
-Z_DISTRIBUTION_ALIASES = {"normal01": "normal"}
 MODELS = ("dcgan", "basic")
 IMAGE_CHANNELS = (1, 3)
 SMALL_IMAGE_POLICIES = ("error", "upscale", "skip")
