@@ -261,10 +261,11 @@ class GAN(keras.Model):
                 validation data (a GAN has no held-out loss). Raised before
                 any training step.
         """
-        validation = dict(zip(("validation_split", "validation_data"), args[4:6]))
-        validation.update((k, kwargs[k]) for k in ("validation_split", "validation_data")
-                          if k in kwargs)
-        if validation.get("validation_data") is not None or validation.get("validation_split"):
+        # (keras.Model.fit's positional order: batch_size, epochs, verbose,
+        # callbacks, validation_split, validation_data, ...)
+        split = kwargs.get("validation_split", args[4] if len(args) > 4 else 0.0)
+        held_out = kwargs.get("validation_data", args[5] if len(args) > 5 else None)
+        if split or held_out is not None:
             raise ValueError(
                 "A GAN has no held-out loss to validate on; drop validation_data/"
                 "validation_split and score samples instead "
@@ -302,13 +303,13 @@ class GAN(keras.Model):
             if isinstance(spec, dict):
                 return
             images, labels = spec if isinstance(spec, tuple) else (spec, None)
-            self._check_shapes(images.shape, None if labels is None else labels.shape)
-            _check_float(images.dtype)
+            self._check_images(images.shape, images.dtype,
+                               None if labels is None else labels.shape)
         elif isinstance(x, (np.ndarray, tf.Tensor)):
-            self._check_shapes(tuple(x.shape), None if y is None else tuple(np.shape(y)))
-            _check_float(x.dtype)
+            self._check_images(tuple(x.shape), x.dtype,
+                               None if y is None else tuple(np.shape(y)))
 
-    def _check_shapes(self, images_shape, labels_shape):
+    def _check_images(self, images_shape, images_dtype, labels_shape):
         images_shape = tuple(tf.TensorShape(images_shape).as_list())
         h, w, c = self.image_shape
         if len(images_shape) != 4 or any(
@@ -317,6 +318,11 @@ class GAN(keras.Model):
                 f"This model takes images of shape [batch, {h}, {w}, {c}] "
                 f"(height, width, channels), but the data has shape "
                 f"{list(images_shape)}.")
+        if not tf.as_dtype(images_dtype).is_floating:
+            raise ValueError(
+                f"This model takes float images in [-1, 1] (the generator's tanh range), "
+                f"but the data is {tf.as_dtype(images_dtype).name}: scale it first, e.g. "
+                f"x / 127.5 - 1 for uint8 images (tfdcgan.data's datasets come scaled).")
         if self.y_dim and labels_shape is None:
             raise ValueError(
                 f"This model is conditioned on labels (y_dim={self.y_dim}) but "
@@ -330,8 +336,8 @@ class GAN(keras.Model):
     def _unpack(self, data):
         data = keras.utils.unpack_x_y_sample_weight(data)
         images, labels = data[0], data[1]
-        self._check_shapes(images.shape, None if labels is None else labels.shape)
-        _check_float(images.dtype)
+        self._check_images(images.shape, images.dtype,
+                           None if labels is None else labels.shape)
         images = tf.ensure_shape(images, (None,) + self.image_shape)
         if labels is not None:
             labels = self.one_hot(labels)
@@ -541,15 +547,6 @@ class GAN(keras.Model):
             config["discriminator"] = keras.saving.deserialize_keras_object(
                 config["discriminator"])
         return cls(**config)
-
-
-def _check_float(dtype):
-    dtype = tf.as_dtype(dtype)
-    if not dtype.is_floating:
-        raise ValueError(
-            f"This model takes float images in [-1, 1] (the generator's tanh range), "
-            f"but the data is {dtype.name}: scale it first, e.g. x / 127.5 - 1 for "
-            f"uint8 images (tfdcgan.data's datasets come scaled).")
 
 
 def to_uint8(images):

@@ -443,12 +443,8 @@ def _training_images(config, seed, n):
     from tfdcgan.gan import to_uint8
 
     data, _ = load_data(config, seed, 0, quiet=True, shuffle=False)
-    images, count = [], 0
-    for batch in data:
-        images.append(to_uint8(batch[0] if isinstance(batch, tuple) else batch).numpy())
-        count += len(images[-1])
-        if count >= n:
-            break
+    images = [to_uint8(batch[0] if isinstance(batch, tuple) else batch).numpy()
+              for batch in data.take(-(-n // config.batch_size))]
     return np.concatenate(images)[:n]
 
 

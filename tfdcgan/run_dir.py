@@ -121,9 +121,7 @@ class RunDirectory:
             return
         mine, theirs = _model_args(json.loads(json.dumps(config))), _model_args(stored)
         if mine != theirs:
-            changed = ", ".join(f"{k}: {theirs.get(k)!r} -> {mine.get(k)!r}"
-                                for k in sorted(set(mine) | set(theirs))
-                                if mine.get(k) != theirs.get(k))
+            changed = _changes(theirs, mine, set(mine) | set(theirs))
             raise RunError(
                 f"{self.run_dir} holds a model with other settings ({changed}). "
                 f"Use those settings to resume it, or another --out_name for a new run.")
@@ -146,8 +144,7 @@ class RunDirectory:
         stored = self.model_config()
         skip = {"seed", *(_model_args(stored) if stored else ())}
         mine = json.loads(json.dumps(settings))
-        changed = ", ".join(f"{k}: {recorded[k]!r} -> {mine[k]!r}" for k in sorted(mine)
-                            if k not in skip and k in recorded and recorded[k] != mine[k])
+        changed = _changes(recorded, mine, (set(mine) & set(recorded)) - skip)
         if changed:
             raise RunError(
                 f"{self.run_dir} was trained with other settings ({changed}). "
@@ -177,6 +174,12 @@ class RunDirectory:
         latest = tf.train.latest_checkpoint(self.checkpoint_dir)
         match = re.search(r"-(\d+)$", latest or "")
         return int(match.group(1)) if match else 0
+
+
+def _changes(old, new, keys):
+    """`key: old -> new` for each of `keys` whose values differ, joined."""
+    return ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
+                     for k in sorted(keys) if old.get(k) != new.get(k))
 
 
 def _model_args(serialized):
