@@ -51,3 +51,21 @@ def test_tflite_model_matches_within_one_grey_level(tmp_path, y_dim):
     expected = gan.generate(4, seed=3, labels=labels)
     assert images.dtype == np.uint8 and images.shape == expected.shape
     assert np.abs(images.astype(int) - expected.astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("y_dim", [None, 3])
+def test_keras_export_serves_the_model_s_call(tmp_path, y_dim):
+    # A Keras user's `model.export(path)`, no input signature given: the
+    # generator's float images in inference mode, as `gan(z)` returns them.
+    gan = trained_looking_gan(y_dim=y_dim)
+    gan.export(str(tmp_path / "keras_export"), verbose=False)
+    serving = tf.saved_model.load(str(tmp_path / "keras_export"))
+    inputs = gan.sample_z(5, seed=9)
+    if y_dim:
+        inputs = {"z": inputs, "labels": gan.one_hot(np.array([0, 1, 2, 0, 1]))}
+    images = serving.serve(inputs).numpy()
+    assert images.dtype == np.float32 and images.shape == (5, 12, 16, 3)
+    np.testing.assert_allclose(images, gan(inputs).numpy(), atol=1e-6)
+    # The batch size is free.
+    batch_of_one = tf.nest.map_structure(lambda x: x[:1], inputs)
+    assert serving.serve(batch_of_one).shape == (1, 12, 16, 3)

@@ -485,6 +485,23 @@ class GAN(keras.Model):
             z, labels = inputs, None
         return self.generator(z, labels, training=training)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None,
+               input_signature=None, **kwargs):
+        """Keras's `Model.export` of `call`, the generator: float images in
+        [-1, 1] for float32 z `[batch, z_dim]` (`{"z": z, "labels": one_hot}`
+        for a conditional model), in any format Keras exports. The input
+        signature is the model's own unless given. For uint8 images, as
+        `generate()` returns them, and TensorFlow Lite: `tfdcgan.export`."""
+        if input_signature is None:
+            z = keras.InputSpec(shape=(None, self.z_dim), dtype="float32", name="z")
+            input_signature = [z]
+            if self.y_dim:
+                labels = keras.InputSpec(shape=(None, self.y_dim), dtype="float32",
+                                         name="labels")
+                input_signature = [{"z": z, "labels": labels}]
+        return super().export(filepath, format=format, verbose=verbose,
+                              input_signature=input_signature, **kwargs)
+
     def test_step(self, data):
         raise NotImplementedError(
             "A GAN has no held-out loss to evaluate; use tfdcgan.metrics to "
