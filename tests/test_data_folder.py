@@ -241,7 +241,8 @@ def test_a_file_given_as_the_folder_is_named_as_a_file(tmp_path):
 @pytest.mark.parametrize("kwargs, named", [
     (dict(output_height=0), "output_height"), (dict(output_width=-5), "output_width"),
     (dict(output_height=2.5), "output_height"), (dict(crop=True, input_height=0), "input_height"),
-    (dict(batch_size=0), "batch_size")])
+    (dict(batch_size=0), "batch_size"), (dict(output_width=0), "output_width"),
+    (dict(crop=True, input_width=0), "input_width")])
 def test_sizes_out_of_range_are_refused_naming_them_before_reading(tmp_path, kwargs, named):
     from tfdcgan import rules
 

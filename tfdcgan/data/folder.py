@@ -94,8 +94,6 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
         TensorShape([64, 64, 64, 3])
     """
     folder = data_dir if dataset is None else os.path.join(data_dir, dataset)
-    input_width = input_width or input_height
-    output_width = output_width or output_height
     rules.check("small_images", small_images)
     rules.check("c_dim", c_dim)
     sizes = (("output_height", output_height), ("output_width", output_width),
@@ -103,7 +101,9 @@ def image_folder(data_dir, dataset=None, *, input_fname_pattern="*.jpg",
     if crop:  # (the input sizes are the crop's)
         sizes += (("input_height", input_height), ("input_width", input_width))
     for name, value in sizes:
-        rules.check(name, value, required=True)
+        rules.check(name, value, required=not name.endswith("_width"))
+    input_width = input_height if input_width is None else input_width
+    output_width = output_height if output_width is None else output_width
 
     files, result = _find_and_scan(folder, input_fname_pattern, train_size, verify)
     good, headers, skipped = list(result.files), list(result.headers), list(result.skipped)
