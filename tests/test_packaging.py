@@ -21,6 +21,9 @@ def test_import_tfdcgan_loads_the_models_not_the_runner_and_reaches_data_and_met
             source = open(sys.modules[name].__file__).read()
             assert "import matplotlib" not in source and "from matplotlib" not in source, name
         print("REACHED", tfdcgan.data.mnist.__name__, tfdcgan.metrics.evaluate.__name__)
+        # Tab completion lists each name once, the lazy submodules included.
+        names = dir(tfdcgan)
+        assert len(names) == len(set(names)) and {"data", "metrics", "DCGAN"} <= set(names)
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO, timeout=300,
