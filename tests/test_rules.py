@@ -33,6 +33,7 @@ def test_every_run_setting_has_a_rule_and_its_default_passes():
     (dict(learning_rate=float("nan")), "learning_rate"),
     (dict(beta1=1.0), "beta1"),
     (dict(train_size=2.5), "train_size"),
+    (dict(train_size=1e30), "train_size"),
     (dict(epoch=0), "epoch"),
     (dict(seed=-1), "seed"),
     (dict(train="yes"), "train"),
