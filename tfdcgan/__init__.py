@@ -23,6 +23,10 @@ _SUBMODULES = ("callbacks", "cli", "data", "export", "metrics", "rules", "run",
                "run_config", "visualize", "weights")
 
 
+__all__ = ["BasicGAN", "DCGAN", "Discriminator", "GAN", "GANOptimizers", "Generator",
+           "losses", *_SUBMODULES]
+
+
 def __getattr__(name):
     if name in _SUBMODULES:
         import importlib
