@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+import keras
 
 import tfdcgan
 from tfdcgan import metrics
@@ -85,6 +86,26 @@ def test_scores_every_n_steps_and_at_the_end_to_jsonl_and_tensorboard(reference,
         assert r["num_generated"] == 40
     assert scalars(str(tmp_path / "logs"), "quality/fid") == pytest.approx(
         {r["step"]: r["fid"] for r in lines}, rel=1e-5)
+
+
+def test_scores_join_the_epoch_logs_for_keras_callbacks_and_history(
+        reference, tmp_path, monkeypatch):
+    # FID 5, 3, then 4 and 6 at the ends of epochs 2 and 3: EarlyStopping
+    # with patience 2 stops after epoch 3 (two epochs without a better FID).
+    scripted_scores(monkeypatch, [5.0, 3.0, 4.0, 6.0, 1.0])
+    gan = tiny_gan()
+    callback = quality(reference, tmp_path, every=0)
+    stop = keras.callbacks.EarlyStopping(monitor="fid", mode="min", patience=2)
+    history = gan.fit(random_images(32), batch_size=16, epochs=5, verbose=0,
+                      callbacks=[callback, stop])
+    assert history.history["fid"] == [5.0, 3.0, 4.0, 6.0]
+    assert len(history.history["kid"]) == 4 and stop.stopped_epoch == 3
+    # No score of this step, nothing in the logs (`every` steps between ends).
+    gan, callback = tiny_gan(), quality(reference, tmp_path / "b", every=3,
+                                        at_train_end=False)
+    history = gan.fit(random_images(32), batch_size=16, epochs=2, verbose=0,
+                      callbacks=[callback])
+    assert "fid" not in history.history and [r["step"] for r in callback.history] == [3]
 
 
 def test_keeps_the_best_checkpoint_apart_from_the_latest(reference, tmp_path, monkeypatch):

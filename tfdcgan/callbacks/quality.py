@@ -11,7 +11,6 @@ import math
 import os
 import time
 
-import numpy as np
 import tensorflow as tf
 
 from tfdcgan import jsonfiles
@@ -42,6 +41,11 @@ class SampleQuality(StepCallback):
     * when `metric` improved on the best so far, saves the model (a
       `RunCheckpoint`: weights, optimizers, step) to `best_dir` and the score
       to `best_dir/best.json`.
+
+    At the end of an epoch whose last step was scored, the scores (`fid`,
+    `kid`, ...) join the epoch's logs: callbacks after this one
+    (`keras.callbacks.EarlyStopping(monitor="fid", mode="min")`) and
+    `fit()`'s History see them.
 
     A resumed run drops the lines after the model's step from
     `metrics_path` (steps trained again) and reads the best score so far
@@ -163,6 +167,12 @@ class SampleQuality(StepCallback):
     def on_epoch_end(self, epoch, logs=None):
         if self.at_train_end and self.step and self._evaluated_step != self.step:
             self.evaluate()
+        if logs is not None and self._evaluated_step == self.step and self.history:
+            # Scores of this step join the epoch's logs, as a Keras metric's
+            # would: callbacks after this one (EarlyStopping, ModelCheckpoint,
+            # CSVLogger) and fit()'s History see them.
+            record = self.history[-1]
+            logs.update({k: record[k] for k in METRICS if k in record})
 
     def on_train_end(self, logs=None):
         if self.at_train_end and self.step and self._evaluated_step != self.step:
