@@ -362,6 +362,19 @@ def test_a_bad_value_is_refused_in_one_line_before_any_work(bad_value_runs, inde
     assert "Epoch 1/" not in output  # no training step was taken
 
 
+def test_the_pytorch_dcgan_s_flags_are_each_named_with_their_counterpart(tmp_path):
+    result = main_py("--dataroot", "data/celeba", "--imageSize=64", "--nz", "100",
+                     "--beta1", "0.5", "--cuda", "--train", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "PyTorch" in line]
+    assert len(lines) == 4, result.stderr[-2000:]  # --beta1 is a flag here too
+    assert "--dataroot" in lines[0] and "--data_dir DIR --dataset NAME" in lines[0]
+    assert "--imageSize" in lines[1] and "--output_height" in lines[1]
+    assert "--nz" in lines[2] and lines[2].endswith("here: --z_dim.")
+    assert "--cuda" in lines[3] and "GPU" in lines[3]
+    assert os.listdir(tmp_path) == []
+
+
 def test_label_smoothing_flag_reaches_the_model_and_names_the_run():
     from tfdcgan import run
     config = run.resolve(run.RunConfig(**cli_flags.run_kwargs(

@@ -21,6 +21,44 @@ from absl import flags
 DATASET_DEPENDENT = ("output_height",)
 
 
+# The flags of pytorch/examples' dcgan/main.py that have another name here
+# (--dataset and --beta1 are the same), and what to pass instead.
+PYTORCH_FLAGS = {
+    "dataroot": "--data_dir DIR --dataset NAME (the images are read from DIR/NAME)",
+    "workers": "none is needed, tf.data decodes images in parallel on its own",
+    "batchSize": "--batch_size",
+    "imageSize": "--output_height (and --crop --input_height N for a centre crop)",
+    "nz": "--z_dim",
+    "ngf": "--gf_dim",
+    "ndf": "--df_dim",
+    "niter": "--epoch",
+    "lr": "--learning_rate",
+    "cuda": "none is needed, TensorFlow uses a GPU when it finds one",
+    "mps": "none is needed, TensorFlow uses a GPU when it finds one",
+    "ngpu": "--strategy mirrored (every GPU of this machine)",
+    "dry-run": "--epoch 1 --train_size N",
+    "netG": "--init_generator FILE (a .weights.h5 or .keras file)",
+    "netD": "--init_discriminator FILE",
+    "outf": "--out_dir",
+    "manualSeed": "--seed",
+    "classes": "--dataset NAME --input_fname_pattern GLOB (a folder of images)",
+}
+
+
+def pytorch_flags(argv, flag_values=flags.FLAGS):
+    """One line for each flag in `argv` that is the PyTorch DCGAN's and not
+    ours, saying what to pass instead; empty when there is none."""
+    lines = []
+    for arg in argv[1:]:
+        if arg == "--":
+            break
+        name = arg.lstrip("-").split("=", 1)[0]
+        if arg.startswith("-") and name in PYTORCH_FLAGS and name not in flag_values:
+            lines.append(f"--{name} is a flag of the PyTorch DCGAN's main.py; "
+                         f"here: {PYTORCH_FLAGS[name]}.")
+    return lines
+
+
 def define_flags(flag_values=flags.FLAGS):
     """Defines every flag on `flag_values` (the global `FLAGS` by default);
     returns their names."""

@@ -58,7 +58,19 @@ def run():
     # the console script, or main.py.
     for name in FLAG_NAMES:
         absl_flags.FLAGS.register_key_flag_for_module(sys.argv[0], absl_flags.FLAGS[name])
-    app.run(main)
+    app.run(main, flags_parser=_parse_flags)
+
+
+def _parse_flags(argv):
+    """absl's parsing, after a word for each of the PyTorch DCGAN's flags
+    (absl would only say the first is unknown)."""
+    foreign = flags.pytorch_flags(argv)
+    if foreign:
+        for line in foreign:
+            print(f"FATAL Flags parsing error: {line}", file=sys.stderr)
+        print("Pass --helpshort or --helpfull to see help on flags.", file=sys.stderr)
+        sys.exit(USAGE_ERROR)
+    return app.parse_flags_with_usage(argv)
 
 
 if __name__ == "__main__":
