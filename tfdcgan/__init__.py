@@ -23,8 +23,10 @@ _SUBMODULES = ("callbacks", "cli", "data", "export", "metrics", "rules", "run",
                "run_config", "visualize", "weights")
 
 
+# (`from tfdcgan import *` stays as light as `import tfdcgan`: the lazy
+# submodules are not in it.)
 __all__ = ["BasicGAN", "DCGAN", "Discriminator", "GAN", "GANOptimizers", "Generator",
-           "losses", *_SUBMODULES]
+           "losses"]
 
 
 def __getattr__(name):
