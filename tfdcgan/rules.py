@@ -196,8 +196,9 @@ RULES = {
     "learning_rate": Rule("number", low=0.0, open_low=True, high=1.0),
     "beta1": Rule("number", low=0.0, high=1.0, open_high=True),
     "label_smoothing": Rule("number", low=0.0, high=0.5, open_high=True),
-    # (above 1e15 a float no longer holds every whole number: 1e30 would be
-    # 1000000000000000019884624838656 in the run's name)
+    # (a round bound below 2**53, past which a float no longer holds every
+    # whole number: 1e30 would be 1000000000000000019884624838656 in the
+    # run's name)
     "train_size": Rule("whole", low=1, high=1e15, none="every image"),
     "batch_size": _int(1),
     "input_height": _int(1),
