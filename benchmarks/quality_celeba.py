@@ -23,7 +23,9 @@ command line with one-sided label smoothing, `--label_smoothing 0.1`;
 `cli_zn`: the command line with PyTorch's noise, `--z_dist normal` (N(0, 1)
 in place of carpedm20's U(-1, 1)); `cli_bf16`: the command line under the
 "mixed_bfloat16" policy, `--mixed_precision mixed_bfloat16` (bfloat16
-convolutions, float32 weights; fast only on CPUs with bfloat16 instructions).
+convolutions, float32 weights; fast only on CPUs with bfloat16 instructions);
+`cli_ema`: the command line sampling an exponential moving average of the
+generator's weights, `--ema_decay 0.999`.
 
 The rows take turns: every row trains to the first `--steps` value, is
 scored, then every row trains on to the next one, so load on the shared
@@ -173,14 +175,16 @@ def sliced_wasserstein(images_a, images_b, levels=3, patches_per_image=64,
 # with --rows: the kernel is what a tfdcgan step costs beside PyTorch's; label
 # smoothing is the PyTorch scripts' habit (real_label = 0.9), normal noise
 # their z; bfloat16 the cheaper step on CPUs that have it.
-ROWS = ("cli", "lib", "torch", "cli_k4", "lib_k4", "cli_ls", "cli_zn", "cli_bf16")
+ROWS = ("cli", "lib", "torch", "cli_k4", "lib_k4", "cli_ls", "cli_zn", "cli_bf16",
+        "cli_ema")
 DEFAULT_ROWS = ROWS[:3]
 ROW_FLAGS = {"cli": [], "lib": ["--g_steps", "1"],
              "cli_k4": ["--kernel_size", "4"],
              "lib_k4": ["--kernel_size", "4", "--g_steps", "1"],
              "cli_ls": ["--label_smoothing", "0.1"],
              "cli_zn": ["--z_dist", "normal"],
-             "cli_bf16": ["--mixed_precision", "mixed_bfloat16"]}
+             "cli_bf16": ["--mixed_precision", "mixed_bfloat16"],
+             "cli_ema": ["--ema_decay", "0.999"]}
 ROW_NAMES = {"cli": "tfdcgan, command-line defaults (k5, g_steps 2)",
              "lib": "tfdcgan, library defaults (k5, g_steps 1)",
              "torch": "PyTorch DCGAN (pytorch/examples, k4)",
@@ -189,6 +193,7 @@ ROW_NAMES = {"cli": "tfdcgan, command-line defaults (k5, g_steps 2)",
              "cli_ls": "tfdcgan, command-line defaults, label smoothing 0.1",
              "cli_zn": "tfdcgan, command-line defaults, z from N(0, 1)",
              "cli_bf16": "tfdcgan, command-line defaults, mixed_bfloat16",
+             "cli_ema": "tfdcgan, command-line defaults, sampling G's average (0.999)",
              "real": "real (training faces)"}
 
 
@@ -204,7 +209,8 @@ def parse_args(argv=None):
                         help="rows to train [cli lib torch]; cli_k4 and lib_k4 are "
                              "the same with kernel 4; cli_ls the command line with "
                              "--label_smoothing 0.1, cli_zn with --z_dist normal, "
-                             "cli_bf16 with --mixed_precision mixed_bfloat16.")
+                             "cli_bf16 with --mixed_precision mixed_bfloat16, "
+                             "cli_ema with --ema_decay 0.999.")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--samples", type=int, default=2000,
                         help="generated faces scored per row (the same for every row).")

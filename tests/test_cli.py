@@ -271,6 +271,7 @@ BAD_VALUES = [
     ("learning_rate", ["--learning_rate", "nan"]),
     ("beta1", ["--beta1", "1.5"]),
     ("label_smoothing", ["--label_smoothing", "0.5"]),
+    ("ema_decay", ["--ema_decay", "1"]),
     ("train_size", ["--train_size", "0"]),
     ("train_size", ["--train_size", "2.5"]),
     ("batch_size", ["--batch_size", "0"]),
@@ -373,6 +374,15 @@ def test_the_pytorch_dcgan_s_flags_are_each_named_with_their_counterpart(tmp_pat
     assert "--nz" in lines[2] and lines[2].endswith("here: --z_dim.")
     assert "--cuda" in lines[3] and "GPU" in lines[3]
     assert os.listdir(tmp_path) == []
+
+
+def test_ema_decay_flag_reaches_the_model_and_names_the_run():
+    from tfdcgan import run
+    config = run.resolve(run.RunConfig(**cli_flags.run_kwargs(
+        _parsed(["--dataset", "mnist", "--ema_decay", "0.999", *TINY]), run_names())))
+    assert "_ema0.999" in config.out_name
+    gan = run.build_gan(config, c_dim=1, seed=1)
+    assert gan.ema_decay == 0.999 and gan.sampling_generator is gan.generator_ema
 
 
 def test_label_smoothing_flag_reaches_the_model_and_names_the_run():

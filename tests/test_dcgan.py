@@ -392,3 +392,78 @@ def test_label_smoothing_out_of_range_is_refused_naming_it():
             gan.compile(label_smoothing=value)
     # Refused before anything changed: the model is compiled as it was.
     assert gan.d_optimizer is optimizer and gan.label_smoothing == 0.0
+
+
+# Sampling from an exponential moving average of the generator's weights.
+
+def test_ema_decay_averages_the_generator_s_weights_after_each_step():
+    gan = tiny_gan(ema_decay=0.999)
+    init = snapshot(gan.generator.trainable_variables)
+    np.testing.assert_equal(snapshot(gan.generator_ema.trainable_variables), init)
+    d_before = snapshot(gan.discriminator.variables)
+    gan.fit(random_images(16), batch_size=16, epochs=1, verbose=0)
+    # Step t = 1 averages with the warm-up decay (1 + t) / (10 + t), not 0.999.
+    decay = 2 / 11
+    for average, start, weight in zip(gan.generator_ema.trainable_variables, init,
+                                      gan.generator.trainable_variables):
+        np.testing.assert_allclose(average.numpy(), decay * start + (1 - decay) * weight.numpy(),
+                                   rtol=1e-5, atol=1e-7)
+    second = snapshot(gan.generator_ema.trainable_variables)
+    gan.fit(random_images(16, seed=1), batch_size=16, epochs=1, verbose=0)
+    decay = 3 / 12
+    for average, start, weight in zip(gan.generator_ema.trainable_variables, second,
+                                      gan.generator.trainable_variables):
+        np.testing.assert_allclose(average.numpy(), decay * start + (1 - decay) * weight.numpy(),
+                                   rtol=1e-5, atol=1e-7)
+    # Its batch-norm statistics are its own (it ran on the step's noise), and
+    # the discriminator trained as it would have without the average.
+    stats = [v for v in gan.generator_ema.non_trainable_variables if "moving_mean" in v.path]
+    assert stats and all(np.abs(v.numpy()).max() > 0 for v in stats)
+    plain = tiny_gan()
+    plain.fit(random_images(16), batch_size=16, epochs=1, verbose=0)
+    plain.fit(random_images(16, seed=1), batch_size=16, epochs=1, verbose=0)
+    assert any(changed(d_before, gan.discriminator.variables))
+    for ours, theirs in zip(gan.discriminator.variables, plain.discriminator.variables):
+        # (another compiled graph: the same up to float rounding)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-7)
+
+
+def test_ema_decay_samples_from_the_average_everywhere_and_training_never_does():
+    gan = tiny_gan(ema_decay=0.9)
+    gan.fit(random_images(32), batch_size=8, epochs=1, verbose=0)
+    assert gan.sampling_generator is gan.generator_ema
+    z = gan.sample_z(6, seed=2)
+    averaged = gan.generator_ema(z, training=False)
+    own = gan.generator(z, training=False)
+    assert not np.allclose(averaged.numpy(), own.numpy())
+    np.testing.assert_array_equal(gan(z).numpy(), averaged.numpy())
+    np.testing.assert_array_equal(gan.generate(6, seed=2),
+                                  tfdcgan.gan.to_uint8(averaged).numpy())
+    np.testing.assert_array_equal(tfdcgan.visualize.generate_from_z(gan, z),
+                                  gan.generate(6, seed=2))
+    # Without an average, the generator samples.
+    plain = tiny_gan()
+    assert plain.generator_ema is None and plain.sampling_generator is plain.generator
+
+
+def test_ema_decay_survives_save_and_load(tmp_path):
+    gan = tiny_gan(ema_decay=0.99, y_dim=10)
+    gan.fit(random_images(32), np.arange(32) % 10, batch_size=16, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert loaded.ema_decay == 0.99 and loaded.get_config() == gan.get_config()
+    np.testing.assert_array_equal(loaded.generate(8, seed=3), gan.generate(8, seed=3))
+    np.testing.assert_equal(snapshot(loaded.generator_ema.variables),
+                            snapshot(gan.generator_ema.variables))
+    # Both keep training alike, averages included.
+    for model in (gan, loaded):
+        model.fit(random_images(16, seed=5), np.arange(16) % 10, batch_size=16, verbose=0,
+                  shuffle=False)
+    for ours, theirs in zip(loaded.generator_ema.variables, gan.generator_ema.variables):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, float("nan"), None, "0.9"])
+def test_ema_decay_out_of_range_is_refused_naming_it(value):
+    with pytest.raises(ValueError, match=r"ema_decay=.*must be a number in \[0, 1\)"):
+        tiny_gan(ema_decay=value)

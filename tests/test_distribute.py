@@ -49,6 +49,26 @@ def test_mirrored_strategy_over_two_cpu_devices(mirrored):
     assert gan.generate(4, seed=0).shape == (4, 28, 28, 1)
 
 
+def test_mirrored_training_keeps_the_generator_s_average_on_every_replica(mirrored):
+    strategy = mirrored
+    with strategy.scope():
+        gan = tfdcgan.DCGAN(**TINY, seed=1, ema_decay=0.999)
+        gan.compile()
+    dataset = tf.data.Dataset.from_tensor_slices(images()).batch(32, drop_remainder=True)
+    init = [v.numpy().copy() for v in gan.generator.trainable_variables]
+    gan.fit(dataset, epochs=1, verbose=0)
+    # Two steps: the average of the initial weights and the two updates.
+    assert gan.step == 2
+    for variable in gan.generator_ema.trainable_variables:
+        replicas = strategy.experimental_local_results(variable.value)
+        np.testing.assert_array_equal(replicas[0].numpy(), replicas[1].numpy())
+    moved = [not np.array_equal(a.numpy(), b) and not np.array_equal(a.numpy(), g.numpy())
+             for a, b, g in zip(gan.generator_ema.trainable_variables, init,
+                                gan.generator.trainable_variables)]
+    assert all(moved)
+    assert gan.generate(4, seed=0).shape == (4, 28, 28, 1)
+
+
 def test_mirrored_loss_is_averaged_over_the_global_batch(mirrored):
     # One replica with batch 32 and two replicas with 16 each must make the
     # same D update. One layer keeps batch norm (whose statistics are per

@@ -69,3 +69,15 @@ def test_keras_export_serves_the_model_s_call(tmp_path, y_dim):
     # The batch size is free.
     batch_of_one = tf.nest.map_structure(lambda x: x[:1], inputs)
     assert serving.serve(batch_of_one).shape == (1, 12, 16, 3)
+
+
+def test_a_model_with_an_average_exports_the_average(tmp_path):
+    gan = trained_looking_gan(ema_decay=0.9)
+    gan.fit(np.random.default_rng(0).uniform(-1, 1, (16, 12, 16, 3)).astype("float32"),
+            batch_size=8, epochs=1, verbose=0)
+    serving = tf.saved_model.load(export.export_saved_model(gan, str(tmp_path / "saved")))
+    z = gan.sample_z(5, seed=9)
+    images = serving.serve(z)["images"].numpy()
+    np.testing.assert_array_equal(images, gan.generate(5, seed=9))
+    own = tfdcgan.gan.to_uint8(gan.generator(z, training=False)).numpy()
+    assert not np.array_equal(images, own)

@@ -17,10 +17,11 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # 2 epochs of 5 batches: 10 steps. Interrupts land mid-epoch 2, so the
-# resumed run must reload epoch 2's data and skip the batches it trained.
+# resumed run must reload epoch 2's data and skip the batches it trained. The
+# samples come from an average of G's weights, which must resume too.
 SETTINGS = dict(dataset="mnist", train=True, epoch=2, train_size=40, batch_size=8,
                 gf_dim=4, df_dim=4, z_dim=8, seed=3, sample_freq=3, ckpt_freq=3,
-                deterministic=True)
+                deterministic=True, ema_decay=0.99)
 STEPS = 10
 
 
@@ -106,6 +107,7 @@ def test_resumed_runs_end_with_the_same_weights_optimizers_and_noise(resumed_run
     assert sorted(a) == sorted(b)
     assert any("noise_seed" in k for k in a) and any("d_optimizer" in k for k in a)
     assert any("moving_mean" in k for k in a) and any("sample_z" in k for k in a)
+    assert any("generator_ema" in k and "moving_mean" in k for k in a)
     different = [k for k in a if not np.array_equal(a[k], b[k])]
     assert different == []
     assert report[f"{name}_images"] == report["A_images"]

@@ -53,6 +53,20 @@ def test_model_json_is_written_once_and_other_settings_are_refused_by_name(tmp_p
     loaded = run_dir.load_model()
     assert isinstance(loaded, tfdcgan.DCGAN) and loaded.gf_dim == 4
     assert loaded.d_optimizer is not None  # compiled as it was
+    with pytest.raises(RunError, match="ema_decay: 0.0 -> 0.999"):
+        run_dir.check_or_write_model(tiny_gan(ema_decay=0.999))
+
+
+def test_a_model_json_older_than_ema_decay_resumes_without_an_average(tmp_path):
+    run_dir = RunDirectory(str(tmp_path / "run"), str(tmp_path / "logs"))
+    run_dir.check_or_write_model(tiny_gan())
+    stored = json.load(open(run_dir.model_json))
+    del stored["config"]["ema_decay"]
+    jsonfiles.write_json(run_dir.model_json, stored)
+    run_dir.check_or_write_model(tiny_gan())
+    assert run_dir.load_model().generator_ema is None
+    with pytest.raises(RunError, match="ema_decay: 0.0 -> 0.99"):
+        run_dir.check_or_write_model(tiny_gan(ema_decay=0.99))
 
 
 def test_other_settings_than_flags_json_s_are_refused_by_name(tmp_path):

@@ -218,6 +218,8 @@ class BasicGAN(GAN):
         z_dist: str, "uniform_signed", "uniform_unsigned" or "normal".
         g_steps: int, generator updates per discriminator update.
         seed: int or None, seeds the weights and the training noise.
+        ema_decay: float in [0, 1), sample from an average of the
+            generator's weights (`tfdcgan.GAN`); 0: no average.
         **kwargs: `keras.Model` arguments; `dtype` is both networks' policy
             too (default: Keras's global policy).
 
@@ -231,7 +233,7 @@ class BasicGAN(GAN):
 
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  g_units=(256, 512, 1024), d_units=(1024, 512, 256), y_dim=None,
-                 z_dist="uniform_signed", g_steps=1, seed=None, **kwargs):
+                 z_dist="uniform_signed", g_steps=1, seed=None, ema_decay=0.0, **kwargs):
         with dtype_policy_scope(kwargs.get("dtype")):
             generator = MLPGenerator(
                 output_height=output_height, output_width=output_width, c_dim=c_dim,
@@ -240,7 +242,7 @@ class BasicGAN(GAN):
                 input_height=output_height, input_width=output_width, c_dim=c_dim,
                 units=d_units, y_dim=y_dim, seed=seed, name="discriminator")
         super().__init__(generator, discriminator, z_dist=z_dist, g_steps=g_steps,
-                         seed=seed, **kwargs)
+                         seed=seed, ema_decay=ema_decay, **kwargs)
         self.output_height = output_height
         self.output_width = generator.output_width
         self.c_dim = c_dim
@@ -260,6 +262,7 @@ class BasicGAN(GAN):
             "z_dist": self.z_dist,
             "g_steps": self.g_steps,
             "seed": self.seed,
+            "ema_decay": self.ema_decay,
         })
         return config
 

@@ -40,6 +40,9 @@ class DCGAN(GAN):
             and step, and the unfused kernel), so the moving averages agree
             on every worker. Without it each replica normalises its own share
             of the batch and keeps its own moving averages.
+        ema_decay: float in [0, 1), sample from an exponential moving average
+            of the generator's weights, e.g. 0.999 (`tfdcgan.GAN`); 0 (the
+            default, as the paper): the generator's own weights.
         **kwargs: `keras.Model` arguments; `dtype` (e.g. "mixed_bfloat16") is
             both networks' policy too (default: Keras's global policy).
 
@@ -54,7 +57,7 @@ class DCGAN(GAN):
     def __init__(self, output_height=64, output_width=None, c_dim=3, z_dim=100,
                  gf_dim=64, df_dim=64, kernel_size=5, y_dim=None, num_layers=None,
                  z_dist="uniform_signed", g_steps=1, seed=None, d_head="one_logit",
-                 sync_batch_norm=False, **kwargs):
+                 sync_batch_norm=False, ema_decay=0.0, **kwargs):
         # Before anything is built: a depth that leaves no pixels or networks
         # too large for memory would otherwise fail deep inside Keras.
         rules.check_network(output_height=output_height, output_width=output_width,
@@ -75,7 +78,7 @@ class DCGAN(GAN):
                 num_layers=num_layers, seed=seed, head=d_head,
                 sync_batch_norm=sync_batch_norm, name="discriminator")
         super().__init__(generator, discriminator, z_dist=z_dist, g_steps=g_steps,
-                         seed=seed, **kwargs)
+                         seed=seed, ema_decay=ema_decay, **kwargs)
         self.output_height = output_height
         self.output_width = generator.output_width
         self.c_dim = c_dim
@@ -102,6 +105,7 @@ class DCGAN(GAN):
             "seed": self.seed,
             "d_head": self.d_head,
             "sync_batch_norm": self.sync_batch_norm,
+            "ema_decay": self.ema_decay,
         })
         return config
 

@@ -19,13 +19,14 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from tfdcgan.gan import dtype_policy_scope, to_uint8
+from tfdcgan.gan import copy_network, to_uint8
 
 ENDPOINT = "serve"
 
 
 def export_saved_model(gan, export_dir):
-    """Writes `gan.generator` as a SavedModel with a serving signature.
+    """Writes `gan.sampling_generator` (`gan.generator`, or its average with
+    `ema_decay`) as a SavedModel with a serving signature.
 
     Args:
         gan: a `tfdcgan.GAN`.
@@ -41,7 +42,7 @@ def export_saved_model(gan, export_dir):
     TensorFlow Lite's converter refuses its bfloat16 convolutions. Its images
     may then differ from `generate()`'s by the rounding of the smaller type.
     """
-    generator = _in_float32(gan.generator)
+    generator = _in_float32(gan.sampling_generator)
     archive = keras.export.ExportArchive()
     archive.track(generator)
     z_spec = tf.TensorSpec([None, gan.z_dim], tf.float32, name="z")
@@ -66,10 +67,7 @@ def _in_float32(generator):
     it holding the same weights."""
     if generator.compute_dtype == "float32":
         return generator
-    with dtype_policy_scope("float32"):
-        copy = generator.__class__.from_config(dict(generator.get_config(), dtype="float32"))
-    copy.set_weights(generator.get_weights())
-    return copy
+    return copy_network(generator, dtype="float32")
 
 
 def export_tflite(saved_model_dir, path):

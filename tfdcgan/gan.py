@@ -62,6 +62,18 @@ class GAN(keras.Model):
         g_steps: int, generator updates per discriminator update (carpedm20
             uses 2).
         seed: int or None, seed of the noise drawn while training.
+        ema_decay: float in [0, 1): sample from an exponential moving average
+            of the generator's weights (Yazici et al. 2019,
+            https://arxiv.org/abs/1806.04498), kept in `generator_ema`, a
+            copy of `generator` re-created from its config. After each
+            step's generator updates, every trainable weight of the copy
+            moves to `decay * average + (1 - decay) * weight` with `decay =
+            min(ema_decay, (1 + t) / (10 + t))` at step t (a warm-up, so
+            early averages are not held by the initial weights), and the copy
+            runs once in training mode on the step's noise, so its batch-norm
+            statistics are its own. `generate()`, `gan(z)` and everything
+            that samples use the copy; training never does. 0 (the default,
+            as the paper): no average, sampling uses `generator`.
 
     Metrics (`fit()` logs and the progress bar): `d_loss` (= `d_loss_real` +
     `d_loss_fake`), `g_loss`, and `d_real` / `d_fake`, the mean of
@@ -70,15 +82,19 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, z_dist="uniform_signed", g_steps=1,
-                 seed=None, **kwargs):
+                 seed=None, ema_decay=0.0, **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("z_dist", z_dist), ("g_steps", g_steps), ("seed", seed)):
+        for name, value in (("z_dist", z_dist), ("g_steps", g_steps), ("seed", seed),
+                            ("ema_decay", ema_decay)):
             rules.check_model(name, value)
         self.generator = generator
         self.discriminator = discriminator
         self.z_dist = z_dist
         self.g_steps = g_steps
         self.seed = seed
+        self.ema_decay = float(ema_decay)
+        self.generator_ema = (copy_network(generator, name="generator_ema")
+                              if self.ema_decay else None)
         self.z_dim = generator.z_dim
         self.y_dim = generator.y_dim
         self.image_shape = tuple(generator.image_shape)
@@ -112,6 +128,12 @@ class GAN(keras.Model):
     def d_head(self):
         """"one_logit" or "two_logit": what the discriminator ends in."""
         return getattr(self.discriminator, "head", losses.ONE_LOGIT)
+
+    @property
+    def sampling_generator(self):
+        """The generator that samples: `generator_ema` with `ema_decay`,
+        else `generator`."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
 
     @property
     def metrics(self):
@@ -368,6 +390,8 @@ class GAN(keras.Model):
         g_loss = g_loss.local_mean
         for _ in range(self.g_steps - 1):
             g_loss = self.generator_step(z, labels)
+        if self.generator_ema is not None:
+            self._update_average(z, labels)
 
         self.trackers["d_loss_real"].update_state(tf.reduce_mean(real_loss))
         self.trackers["d_loss_fake"].update_state(tf.reduce_mean(fake_loss))
@@ -470,8 +494,21 @@ class GAN(keras.Model):
         grads = tape.gradient(loss.scaled, g_vars)
         self.g_optimizer.apply_gradients(zip(grads, g_vars))
 
+    def _update_average(self, z, labels):
+        # Under tf.distribute every replica holds the same generator weights
+        # after the update, so each averages its own copy (the variables'
+        # aggregation is "none": a replica-context assign stays local), as
+        # its batch-norm statistics are kept.
+        t = tf.cast(self.d_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, weight in zip(self.generator_ema.trainable_variables,
+                                   self.generator.trainable_variables):
+            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
+        self.generator_ema(z, labels, training=True)
+
     def call(self, inputs, training=None):
-        """The generator's images, float in [-1, 1], for `inputs`: z
+        """The sampling generator's images (`generator_ema` with
+        `ema_decay`), float in [-1, 1], for `inputs`: z
         `[n, z_dim]`, or for a conditional model `{"z": z, "labels": labels}`
         or `(z, labels)` with one-hot labels. So `gan(z)` and
         `gan.predict(z)` sample as a Keras model does (`predict` splits a
@@ -483,7 +520,7 @@ class GAN(keras.Model):
             z, labels = inputs
         else:
             z, labels = inputs, None
-        return self.generator(z, labels, training=training)
+        return self.sampling_generator(z, labels, training=training)
 
     def export(self, filepath, format="tf_saved_model", verbose=None,
                input_signature=None, **kwargs):
@@ -541,7 +578,7 @@ class GAN(keras.Model):
         return np.concatenate(chunks)
 
     def _images_uint8(self, z, labels):
-        return to_uint8(self.generator(z, labels, training=False))
+        return to_uint8(self.sampling_generator(z, labels, training=False))
 
     # Config.
 
@@ -553,6 +590,7 @@ class GAN(keras.Model):
             "z_dist": self.z_dist,
             "g_steps": self.g_steps,
             "seed": self.seed,
+            "ema_decay": self.ema_decay,
         })
         return config
 
@@ -564,6 +602,23 @@ class GAN(keras.Model):
             config["discriminator"] = keras.saving.deserialize_keras_object(
                 config["discriminator"])
         return cls(**config)
+
+
+def copy_network(network, **config):
+    """A new network like `network`, re-created from its config (with
+    `config`'s entries in place of its own, e.g. `name`, `dtype`) under its
+    dtype policy or the `dtype` given, holding the same weights.
+
+    Raises:
+        ValueError: the network's `from_config` does not build it.
+    """
+    with dtype_policy_scope(config.get("dtype", network.dtype_policy)):
+        copy = type(network).from_config(dict(network.get_config(), **config))
+    if not copy.built:
+        raise ValueError(f"{type(network).__name__}.from_config left the network unbuilt; "
+                         f"a copy of it (ema_decay, export) needs one that builds itself.")
+    copy.set_weights(network.get_weights())
+    return copy
 
 
 def to_uint8(images):

@@ -196,6 +196,7 @@ RULES = {
     "learning_rate": Rule("number", low=0.0, open_low=True, high=1.0),
     "beta1": Rule("number", low=0.0, high=1.0, open_high=True),
     "label_smoothing": Rule("number", low=0.0, high=0.5, open_high=True),
+    "ema_decay": Rule("number", low=0.0, high=1.0, open_high=True),
     # (a round bound below 2**53, past which a float no longer holds every
     # whole number: 1e30 would be 1000000000000000019884624838656 in the
     # run's name)

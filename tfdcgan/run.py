@@ -559,7 +559,8 @@ def model_kwargs(config, c_dim, seed):
     kwargs = dict(
         output_height=config.output_height, output_width=config.output_width,
         c_dim=c_dim, z_dim=config.z_dim, y_dim=config.y_dim or None,
-        z_dist=config.z_dist, g_steps=config.g_steps, seed=seed)
+        z_dist=config.z_dist, g_steps=config.g_steps, seed=seed,
+        ema_decay=config.ema_decay)
     if config.model != "basic":
         kwargs.update(gf_dim=config.gf_dim, df_dim=config.df_dim,
                       kernel_size=config.kernel_size, num_layers=config.num_layers,

@@ -51,6 +51,7 @@ class RunConfig:
     g_steps: int = 2
     loss: str = "non_saturating"
     label_smoothing: float = 0.0
+    ema_decay: float = 0.0  # 0: sample from G's own weights
     kernel_size: int = 5
     gf_dim: int = 64
     df_dim: int = 64
@@ -151,7 +152,7 @@ def default_out_name(config):
 
 _ABBREVIATIONS = {
     "gf_dim": "gf", "df_dim": "df", "kernel_size": "k", "learning_rate": "lr",
-    "label_smoothing": "ls",
+    "label_smoothing": "ls", "ema_decay": "ema",
     "g_steps": "g", "train_size": "n", "num_layers": "layers", "c_dim": "c",
     "y_dim": "y", "input_fname_pattern": "files", "mixed_precision": "",
     "z_dist": "", "loss": "", "model": "", "d_head": "", "sync_batch_norm": "syncbn",

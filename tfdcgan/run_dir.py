@@ -182,9 +182,14 @@ def _changes(old, new, keys):
                      for k in sorted(keys) if old.get(k) != new.get(k))
 
 
+# Model settings newer than some model.json files, with the value those runs had.
+_NEWER_SETTINGS = {"DCGAN": {"sync_batch_norm": False, "ema_decay": 0.0},
+                   "BasicGAN": {"ema_decay": 0.0}}
+
+
 def _model_args(serialized):
     config = serialized["config"]
     args = {k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")}
-    if serialized.get("class_name") == "DCGAN":  # (model.json older than the setting)
-        args.setdefault("sync_batch_norm", False)
+    for name, value in _NEWER_SETTINGS.get(serialized.get("class_name"), {}).items():
+        args.setdefault(name, value)
     return args

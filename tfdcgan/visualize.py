@@ -209,7 +209,7 @@ def generate_from_z(gan, z, labels=None):
     from tfdcgan.gan import to_uint8  # Keeps this module importable without TF for grids.
 
     one_hot = None if labels is None else gan.one_hot(labels)
-    return to_uint8(gan.generator(z, one_hot, training=False)).numpy()
+    return to_uint8(gan.sampling_generator(z, one_hot, training=False)).numpy()
 
 
 def _labels(gan, n):
