@@ -72,7 +72,9 @@ class GAN(keras.Model):
             early averages are not held by the initial weights), and the copy
             runs once in training mode on the step's noise, so its batch-norm
             statistics are its own. `generate()`, `gan(z)` and everything
-            that samples use the copy; training never does. 0 (the default,
+            that samples use the copy; training never does (no optimizer
+            holds its weights, though `summary()` counts them as trainable:
+            its batch norm must be, to move its statistics). 0 (the default,
             as the paper): no average, sampling uses `generator`.
 
     Metrics (`fit()` logs and the progress bar): `d_loss` (= `d_loss_real` +
