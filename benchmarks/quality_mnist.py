@@ -27,9 +27,11 @@ Rows (`--rows`, space separated; `name:key=value,key=value` changes settings):
             cycling 0..9: a separate row, never part of the unconditional
             comparison (its coverage is balanced by construction).
 Sampling keys (all rows that train): ema=DECAY samples from an exponential
-moving average of the generator's weights (tfdcgan rows: the optimizer's
-`use_ema`); bn=moving|batch normalises with the moving statistics (inference
-mode, what `generate()` does) or with each sampling batch's own statistics.
+moving average of the generator's weights (tfdcgan rows: the model's
+`ema_decay=DECAY`, `gan.generator_ema`; with --all-modes the same model's own
+weights, `gan.generator`, are scored too); bn=moving|batch normalises with the
+moving statistics (inference mode, what `generate()` does) or with each
+sampling batch's own statistics.
 
 Wall time is fair under load from other users: every model trains in its own
 worker process, and the parent runs them in chunks of `--chunk` steps,
@@ -113,7 +115,10 @@ class Row:
 
     @property
     def model_kwargs(self):
-        return {k: v for k, v in self.settings.items() if k not in SAMPLING_KEYS}
+        kwargs = {k: v for k, v in self.settings.items() if k not in SAMPLING_KEYS}
+        if self.settings.get("ema"):
+            kwargs["ema_decay"] = self.settings["ema"]
+        return kwargs
 
     @property
     def slug(self):
@@ -285,11 +290,7 @@ class KerasTrainer:
                   **row.model_kwargs}
         cls = tfdcgan.BasicGAN if row.kind == "basic" else tfdcgan.DCGAN
         self.gan = cls(**kwargs)
-        ema = row.settings.get("ema")
-        g_optimizer = keras.optimizers.Adam(
-            2e-4, beta_1=0.5, **({"use_ema": True, "ema_momentum": ema} if ema else {}))
-        self.gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                         g_optimizer=g_optimizer, jit_compile=False)
+        self.gan.compile(jit_compile=False)
         self.conditional = bool(self.gan.y_dim)
         self.data = tfdcgan.data.mnist(
             args.data_dir, batch_size=args.batch_size, labels=self.conditional,
@@ -328,21 +329,21 @@ def sample_images(gan, n, seed, bn="moving", ema=False, batch_size=500):
 
     bn="batch" normalises each batch of `batch_size` with its own statistics
     (the moving statistics are left as they were); ema=True samples from the
-    generator optimizer's moving average of the weights.
+    average of the generator's weights (`gan.generator_ema`, a model built
+    with `ema_decay`), ema=False from `gan.generator`.
 
     Raises:
         ValueError: the generator's output is not finite (a diverged model),
-            rather than scoring the black images NaN would cast to.
+            rather than scoring the black images NaN would cast to; ema=True
+            for a model without an average.
     """
     import tensorflow as tf
     from tfdcgan.gan import to_uint8
 
-    generator = gan.generator
-    live = [v.numpy() for v in generator.trainable_variables]
+    generator = gan.generator_ema if ema else gan.generator
+    if generator is None:
+        raise ValueError("ema=True needs a model built with ema_decay.")
     kept = [v.numpy() for v in generator.non_trainable_variables]
-    if ema:
-        # Overwrites the weights with the optimizer's averages (restored below).
-        gan.g_optimizer.finalize_variable_values(generator.trainable_variables)
     try:
         z = gan.sample_z(n, seed)
         labels = gan.one_hot(np.arange(n) % gan.y_dim) if gan.y_dim else None
@@ -357,8 +358,6 @@ def sample_images(gan, n, seed, bn="moving", ema=False, batch_size=500):
             out.append(to_uint8(images).numpy())
         return np.concatenate(out)
     finally:
-        for variable, value in zip(generator.trainable_variables, live):
-            variable.assign(value)
         for variable, value in zip(generator.non_trainable_variables, kept):
             variable.assign(value)
 
