@@ -28,7 +28,9 @@ Implementations (`--impls`):
                     (Keras's unfused batch norm), tfdcgan-bf16 (the "mixed_bfloat16"
                     policy: other numerics, so outside the float32 comparison),
                     tfdcgan-spe (`steps_per_execution` = the steps of one repeat),
-                    pytorch-cl (channels_last).
+                    tfdcgan-ema (`ema_decay=0.999`: an average of G's weights
+                    and one more forward pass of G a step), pytorch-cl
+                    (channels_last).
 
 How it measures, on a machine shared with other jobs: every implementation
 runs in its own worker process (its own peak memory, its own thread pools).
@@ -79,7 +81,7 @@ E2E = "tfdcgan+celebA"
 # channels-last tensors (not what pytorch/examples does, but a PyTorch
 # user's first tuning step).
 VARIANTS = ("tfdcgan-xla", "tfdcgan-noxla", "tfdcgan-kerasbn", "tfdcgan-bf16",
-            "tfdcgan-spe", "pytorch-cl")
+            "tfdcgan-spe", "tfdcgan-ema", "pytorch-cl")
 
 
 def cpu_name():
@@ -188,13 +190,14 @@ def _peak_rss_mib():
 
 
 class TfdcganRunner:
-    def __init__(self, spec, options, data="synthetic"):
+    def __init__(self, spec, options, data="synthetic", **model_kwargs):
         import tensorflow as tf
         import tfdcgan
         self.spec = spec
         self.gan = tfdcgan.DCGAN(
             output_height=spec.height, c_dim=spec.c_dim, z_dim=spec.z_dim,
-            gf_dim=spec.gf_dim, df_dim=spec.df_dim, kernel_size=spec.kernel, seed=0)
+            gf_dim=spec.gf_dim, df_dim=spec.df_dim, kernel_size=spec.kernel, seed=0,
+            **model_kwargs)
         compile_kwargs = {}
         if options.jit_compile != "default":
             compile_kwargs["jit_compile"] = options.jit_compile == "true"
@@ -620,6 +623,8 @@ def _worker(conn, kind, spec, options):
             import keras
             keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
             runner = TfdcganRunner(spec, options)
+        elif kind == "tfdcgan-ema":
+            runner = TfdcganRunner(spec, options, ema_decay=0.999)
         elif kind == E2E:
             runner = TfdcganRunner(spec, options, data="celeba")
         elif kind == "keras":

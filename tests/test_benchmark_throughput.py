@@ -27,7 +27,7 @@ def test_tiny_run_prints_the_table():
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--tiny", "--models", "mnist",
-         "--impls", "tfdcgan,keras,pytorch"],
+         "--impls", "tfdcgan,tfdcgan-ema,keras,pytorch"],
         capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
@@ -36,6 +36,7 @@ def test_tiny_run_prints_the_table():
     tfdcgan_row = next(line for line in out.splitlines() if line.startswith("| mnist | tfdcgan |"))
     assert "1 trace(s)" in tfdcgan_row  # one compiled step, never retraced
     assert "| mnist | keras |" in out
+    assert "| mnist | tfdcgan-ema |" in out
     if HAS_TORCH:
         assert "| mnist | pytorch |" in out
         assert "(CPU " in tfdcgan_row  # the ratios are filled in
