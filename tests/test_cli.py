@@ -376,13 +376,18 @@ def test_the_pytorch_dcgan_s_flags_are_each_named_with_their_counterpart(tmp_pat
     assert os.listdir(tmp_path) == []
 
 
-def test_ema_decay_flag_reaches_the_model_and_names_the_run():
+def test_the_command_line_samples_an_average_by_default_and_ema_decay_0_turns_it_off():
     from tfdcgan import run
     config = run.resolve(run.RunConfig(**cli_flags.run_kwargs(
-        _parsed(["--dataset", "mnist", "--ema_decay", "0.999", *TINY]), run_names())))
-    assert "_ema0.999" in config.out_name
+        _parsed(["--dataset", "mnist", *TINY]), run_names())))
+    assert "ema" not in config.out_name
     gan = run.build_gan(config, c_dim=1, seed=1)
     assert gan.ema_decay == 0.999 and gan.sampling_generator is gan.generator_ema
+    config = run.resolve(run.RunConfig(**cli_flags.run_kwargs(
+        _parsed(["--dataset", "mnist", "--ema_decay", "0", *TINY]), run_names())))
+    assert "_ema0_" in config.out_name + "_"
+    gan = run.build_gan(config, c_dim=1, seed=1)
+    assert gan.generator_ema is None and gan.sampling_generator is gan.generator
 
 
 def test_label_smoothing_flag_reaches_the_model_and_names_the_run():

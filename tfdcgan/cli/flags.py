@@ -99,7 +99,7 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_integer("seed", None, "Seed of weights, noise, data order and samples; None: random, recorded in the run so resume is still exact [None]", **fv)
     flags.DEFINE_integer("g_steps", 2, "Generator updates per discriminator update (2 as carpedm20; 1 as the paper) [2]", **fv)
     flags.DEFINE_string("loss", "non_saturating", "GAN loss: non_saturating, minimax or least_squares [non_saturating]", **fv)
-    flags.DEFINE_float("ema_decay", 0.0, "Sample from an exponential moving average of G's weights with this decay, e.g. 0.999 (warmed up over the first steps; its own batch-norm statistics); in [0, 1), 0: G's own weights [0]", **fv)
+    flags.DEFINE_float("ema_decay", 0.999, "Sample from an exponential moving average of G's weights with this decay (warmed up over the first steps; its own batch-norm statistics); in [0, 1), 0: G's own weights, as the paper and carpedm20 [0.999]", **fv)
     flags.DEFINE_float("label_smoothing", 0.0, "One-sided label smoothing: D's target for real images is 1 - this, fakes keep 0 (Salimans et al. 2016; the PyTorch scripts' real_label = 0.9 is 0.1); in [0, 0.5) [0]", **fv)
     flags.DEFINE_integer("kernel_size", 5, "Convolution kernel size [5]", **fv)
     flags.DEFINE_integer("gf_dim", 64, "Generator channels at its last hidden layer [64]", **fv)
