@@ -428,7 +428,7 @@ def test_ema_decay_averages_the_generator_s_weights_after_each_step():
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-7)
 
 
-def test_ema_decay_samples_from_the_average_everywhere_and_training_never_does():
+def test_ema_decay_samples_from_the_average_in_every_sampling_path():
     gan = tiny_gan(ema_decay=0.9)
     gan.fit(random_images(32), batch_size=8, epochs=1, verbose=0)
     assert gan.sampling_generator is gan.generator_ema

@@ -51,8 +51,8 @@ class RunConfig:
     g_steps: int = 2
     loss: str = "non_saturating"
     label_smoothing: float = 0.0
-    # Sample from an average of G's weights: FID 0.61-0.71x G's own on CelebA
-    # and MNIST, two seeds each (benchmarks/RESULTS.md); 0: G's own weights.
+    # Sample from an average of G's weights: FID 0.58-0.78x G's own on CelebA,
+    # 0.42-0.61x on MNIST, two seeds each (benchmarks/RESULTS.md); 0: G's own.
     ema_decay: float = 0.999
     kernel_size: int = 5
     gf_dim: int = 64
