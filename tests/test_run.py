@@ -424,6 +424,11 @@ def test_a_whole_saved_dcgan_gives_its_networks_weights(scans_run, tmp_path):
         mine, theirs = getattr(fresh, network), getattr(gan, network)
         for a, b in zip(mine.variables, theirs.variables):
             np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    # The average of the generator (the command line's default) starts from
+    # the loaded generator, not from the random weights it was built with.
+    assert fresh.generator_ema is not None
+    for a, b in zip(fresh.generator_ema.variables, gan.generator.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
 
 
 def test_epoch_e_s_order_depends_only_on_the_seed_and_e(tmp_path):

@@ -496,6 +496,13 @@ class GAN(keras.Model):
         grads = tape.gradient(loss.scaled, g_vars)
         self.g_optimizer.apply_gradients(zip(grads, g_vars))
 
+    def restart_average(self):
+        """Sets `generator_ema` to the generator's weights, batch-norm
+        statistics included (nothing without `ema_decay`): for weights loaded
+        into `generator` from elsewhere, which the average should start from."""
+        if self.generator_ema is not None:
+            self.generator_ema.set_weights(self.generator.get_weights())
+
     def _update_average(self, z, labels):
         # Under tf.distribute every replica holds the same generator weights
         # after the update, so each averages its own copy (the variables'

@@ -390,8 +390,9 @@ def training_callbacks(config, run_dir, gan, ckpt, seed, info, stop=None, worker
 
 
 def init_weights(config, gan):
-    """Loads `init_generator` / `init_discriminator` into `gan`'s networks;
-    returns `{setting: absolute path}` of those given.
+    """Loads `init_generator` / `init_discriminator` into `gan`'s networks
+    (the generator's average, with `ema_decay`, starts from the loaded
+    generator); returns `{setting: absolute path}` of those given.
 
     Raises:
         RunError: a file's weights do not fit (the message names the shapes).
@@ -410,6 +411,8 @@ def init_weights(config, gan):
         except ValueError as error:
             raise RunError(str(error)) from error
         loaded[name] = path
+    if "init_generator" in loaded:
+        gan.restart_average()
     return loaded
 
 
