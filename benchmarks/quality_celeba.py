@@ -27,7 +27,10 @@ in place of carpedm20's U(-1, 1)); `cli_bf16`: the command line under the
 "mixed_bfloat16" policy, `--mixed_precision mixed_bfloat16` (bfloat16
 convolutions, float32 weights; fast only on CPUs with bfloat16 instructions);
 `cli_own`: the command line sampling the generator's own weights,
-`--ema_decay 0` (the command line's default before 2026-12-05).
+`--ema_decay 0` (the command line's default before 2026-12-05); `cli_g1`
+and `cli_k4g1`: the command line, still sampling the average, with one
+generator update a step (`--g_steps 1`), at kernel 5 and at kernel 4: the
+PyTorch DCGAN's step, cheaper than the command line's.
 
 The rows take turns: every row trains to the first `--steps` value, is
 scored, then every row trains on to the next one, so load on the shared
@@ -178,7 +181,7 @@ def sliced_wasserstein(images_a, images_b, levels=3, patches_per_image=64,
 # smoothing is the PyTorch scripts' habit (real_label = 0.9), normal noise
 # their z; bfloat16 the cheaper step on CPUs that have it.
 ROWS = ("cli", "lib", "torch", "cli_k4", "lib_k4", "cli_ls", "cli_zn", "cli_bf16",
-        "cli_own")
+        "cli_own", "cli_g1", "cli_k4g1")
 DEFAULT_ROWS = ROWS[:3]
 ROW_FLAGS = {"cli": [], "lib": ["--g_steps", "1", "--ema_decay", "0"],
              "cli_k4": ["--kernel_size", "4"],
@@ -186,7 +189,9 @@ ROW_FLAGS = {"cli": [], "lib": ["--g_steps", "1", "--ema_decay", "0"],
              "cli_ls": ["--label_smoothing", "0.1"],
              "cli_zn": ["--z_dist", "normal"],
              "cli_bf16": ["--mixed_precision", "mixed_bfloat16"],
-             "cli_own": ["--ema_decay", "0"]}
+             "cli_own": ["--ema_decay", "0"],
+             "cli_g1": ["--g_steps", "1"],
+             "cli_k4g1": ["--kernel_size", "4", "--g_steps", "1"]}
 ROW_NAMES = {"cli": "tfdcgan, command-line defaults (k5, g_steps 2, EMA 0.999)",
              "lib": "tfdcgan, library defaults (k5, g_steps 1, no EMA)",
              "torch": "PyTorch DCGAN (pytorch/examples, k4)",
@@ -196,6 +201,8 @@ ROW_NAMES = {"cli": "tfdcgan, command-line defaults (k5, g_steps 2, EMA 0.999)",
              "cli_zn": "tfdcgan, command-line defaults, z from N(0, 1)",
              "cli_bf16": "tfdcgan, command-line defaults, mixed_bfloat16",
              "cli_own": "tfdcgan, command-line defaults, sampling G's own weights",
+             "cli_g1": "tfdcgan, command-line defaults, one G update (k5, g_steps 1)",
+             "cli_k4g1": "tfdcgan, command-line defaults, PyTorch's step (k4, g_steps 1)",
              "real": "real (training faces)"}
 
 
@@ -212,7 +219,8 @@ def parse_args(argv=None):
                              "the same with kernel 4; cli_ls the command line with "
                              "--label_smoothing 0.1, cli_zn with --z_dist normal, "
                              "cli_bf16 with --mixed_precision mixed_bfloat16, "
-                             "cli_own with --ema_decay 0.")
+                             "cli_own with --ema_decay 0, cli_g1 with --g_steps 1, "
+                             "cli_k4g1 with --kernel_size 4 --g_steps 1.")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--samples", type=int, default=2000,
                         help="generated faces scored per row (the same for every row).")
