@@ -325,19 +325,26 @@ def scans_run(tmp_path_factory):
 
 def test_weights_and_sample_grids_are_written_at_every_epoch_end(scans_run):
     _, gan, paths, _ = scans_run
+    # The run samples an average of G (the command line's default), so its
+    # file is written beside G's own.
+    assert gan.generator_ema is not None
     assert sorted(os.listdir(os.path.join(paths.run_dir, "weights"))) == [
         f"{network}_{epoch:03d}.weights.h5"
-        for network in ("discriminator", "generator") for epoch in (1, 2)]
+        for network in ("discriminator", "generator", "generator_ema") for epoch in (1, 2)]
     assert sorted(f for f in os.listdir(paths.sample_dir) if f.endswith(".png")) == [
         "train_epoch_001.png", "train_epoch_002.png"]
     # Loadable into a generator built from the run's model.json: the last
-    # epoch's file holds the trained generator.
-    generator = keras.saving.deserialize_keras_object(
-        json.load(open(paths.model_json))).generator
-    generator.load_weights(os.path.join(paths.run_dir, "weights", "generator_002.weights.h5"))
+    # epoch's files hold the trained generator and the average that sampled.
     z = gan.sample_z(4, seed=0)
-    np.testing.assert_array_equal(generator(z, training=False),
-                                  gan.generator(z, training=False))
+    for name, network in (("generator", gan.generator),
+                          ("generator_ema", gan.generator_ema)):
+        generator = keras.saving.deserialize_keras_object(
+            json.load(open(paths.model_json))).generator
+        generator.load_weights(os.path.join(paths.run_dir, "weights", f"{name}_002.weights.h5"))
+        np.testing.assert_array_equal(generator(z, training=False),
+                                      network(z, training=False))
+    assert not np.array_equal(gan.generator(z, training=False),
+                              gan.generator_ema(z, training=False))
     assert not os.path.exists(paths.init_json)  # random weights: nothing to record
 
 

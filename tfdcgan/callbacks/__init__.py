@@ -11,7 +11,7 @@
     SaveOnPreemption      SIGTERM on any worker of a cluster: all save, then stop
     RunProgbar            the Keras progress bar, numbered for the whole run
     RunLog                progress as lines, for stdout that is not a terminal
-    EpochWeights          weights/generator_{epoch:03d}.weights.h5 (and D's)
+    EpochWeights          weights/generator_{epoch:03d}.weights.h5 (D's, G's average)
     MallocThresholds      keep glibc's malloc reusing large buffers (from
                           tfdcgan.allocator; GAN.fit adds it)
 

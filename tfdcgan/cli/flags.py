@@ -131,7 +131,7 @@ def define_flags(flag_values=flags.FLAGS):
     # Weight files, as the PyTorch DCGAN scripts keep them (netG_{epoch}.pth, --netG).
     flags.DEFINE_string("init_generator", "", "Start a new run from these generator weights: a .weights.h5 file (e.g. <run>/weights/generator_005.weights.h5) or a .keras file of a whole DCGAN; a resumed run keeps its checkpoint [\"\"]", **fv)
     flags.DEFINE_string("init_discriminator", "", "Start a new run from these discriminator weights, as --init_generator [\"\"]", **fv)
-    flags.DEFINE_boolean("save_weights_per_epoch", False, "Write <run>/weights/generator_{epoch:03d}.weights.h5 and discriminator_{epoch:03d}.weights.h5 at every epoch end [False]", **fv)
+    flags.DEFINE_boolean("save_weights_per_epoch", False, "Write <run>/weights/generator_{epoch:03d}.weights.h5 and discriminator_{epoch:03d}.weights.h5 at every epoch end, and generator_ema_{epoch:03d}.weights.h5 (the average that samples) with --ema_decay [False]", **fv)
 
     # Each flag's own range or choices, from tfdcgan.rules (which the library
     # checks too); rules between flags are checked by tfdcgan.run.main.
