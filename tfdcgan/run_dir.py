@@ -10,7 +10,8 @@ stylegan2-ada's run directories.
       losses.png        D and G loss curves
       training.gif      the sample grids, animated
       generated/        --generate N: 000000.png, ...
-      weights/          --save_weights_per_epoch: {generator,discriminator,generator_ema}_{epoch:03d}.weights.h5
+      weights/          --save_weights_per_epoch: {generator,discriminator}_{epoch:03d}.weights.h5,
+                        and generator_ema_{epoch:03d}.weights.h5 (the average, with ema_decay)
       init_weights.json a run started from weight files: which, written once
       quality.jsonl     --quality_freq: the sample scores (`SampleQuality`)
       checkpoint_best/  --quality_freq: the best-scoring model and best.json
