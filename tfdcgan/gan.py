@@ -576,7 +576,7 @@ class GAN(keras.Model):
             raise ValueError("This model is unconditional (y_dim=None); labels "
                              "cannot be given.")
         if self._generate_fn is None:
-            self._generate_fn = tf.function(self._images_uint8, reduce_retracing=True)
+            self._generate_fn = tf.function(self.images_uint8, reduce_retracing=True)
         chunks = []
         for start in range(0, n, batch_size):
             end = min(start + batch_size, n)
@@ -586,7 +586,10 @@ class GAN(keras.Model):
             return np.zeros((0,) + self.image_shape, np.uint8)
         return np.concatenate(chunks)
 
-    def _images_uint8(self, z, labels):
+    def images_uint8(self, z, labels=None):
+        """uint8 images `[n, H, W, C]` (a tensor) of the sampling generator
+        for noise `z` `[n, z_dim]` and one-hot `labels` (inference-mode
+        batch norm): what `generate()` and every sample grid show."""
         return to_uint8(self.sampling_generator(z, labels, training=False))
 
     # Config.

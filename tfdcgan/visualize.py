@@ -204,12 +204,10 @@ def visualize(gan, option, sample_dir, batch_size=64, seed=0, step=0, dims=None)
 
 
 def generate_from_z(gan, z, labels=None):
-    """uint8 images `[n, H, W, C]` from the given noise `[n, z_dim]`
-    (inference-mode batch norm)."""
-    from tfdcgan.gan import to_uint8  # Keeps this module importable without TF for grids.
-
+    """uint8 images `[n, H, W, C]` (numpy) from the given noise `[n, z_dim]`
+    and integer or one-hot `labels` (`GAN.images_uint8`)."""
     one_hot = None if labels is None else gan.one_hot(labels)
-    return to_uint8(gan.sampling_generator(z, one_hot, training=False)).numpy()
+    return gan.images_uint8(z, one_hot).numpy()
 
 
 def _labels(gan, n):
