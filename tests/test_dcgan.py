@@ -398,21 +398,26 @@ def test_label_smoothing_out_of_range_is_refused_naming_it():
 
 def test_ema_decay_averages_the_generator_s_weights_after_each_step():
     gan = tiny_gan(ema_decay=0.999)
+    averages = [average for average, _ in gan.averaged_weights()]
+    assert [weight for _, weight in gan.averaged_weights()] == gan.generator.trainable_variables
+    # No optimizer or gradient reaches the average: summary() counts it as
+    # non-trainable, and the model's trainable weights are G's and D's.
+    assert gan.generator_ema.trainable_variables == []
+    assert len(gan.trainable_variables) == (len(gan.generator.trainable_variables)
+                                            + len(gan.discriminator.trainable_variables))
     init = snapshot(gan.generator.trainable_variables)
-    np.testing.assert_equal(snapshot(gan.generator_ema.trainable_variables), init)
+    np.testing.assert_equal(snapshot(averages), init)
     d_before = snapshot(gan.discriminator.variables)
     gan.fit(random_images(16), batch_size=16, epochs=1, verbose=0)
     # Step t = 1 averages with the warm-up decay (1 + t) / (10 + t), not 0.999.
     decay = 2 / 11
-    for average, start, weight in zip(gan.generator_ema.trainable_variables, init,
-                                      gan.generator.trainable_variables):
+    for average, start, weight in zip(averages, init, gan.generator.trainable_variables):
         np.testing.assert_allclose(average.numpy(), decay * start + (1 - decay) * weight.numpy(),
                                    rtol=1e-5, atol=1e-7)
-    second = snapshot(gan.generator_ema.trainable_variables)
+    second = snapshot(averages)
     gan.fit(random_images(16, seed=1), batch_size=16, epochs=1, verbose=0)
     decay = 3 / 12
-    for average, start, weight in zip(gan.generator_ema.trainable_variables, second,
-                                      gan.generator.trainable_variables):
+    for average, start, weight in zip(averages, second, gan.generator.trainable_variables):
         np.testing.assert_allclose(average.numpy(), decay * start + (1 - decay) * weight.numpy(),
                                    rtol=1e-5, atol=1e-7)
     # Its batch-norm statistics are its own (it ran on the step's noise), and

@@ -59,12 +59,11 @@ def test_mirrored_training_keeps_the_generator_s_average_on_every_replica(mirror
     gan.fit(dataset, epochs=1, verbose=0)
     # Two steps: the average of the initial weights and the two updates.
     assert gan.step == 2
-    for variable in gan.generator_ema.trainable_variables:
+    for variable, _ in gan.averaged_weights():
         replicas = strategy.experimental_local_results(variable.value)
         np.testing.assert_array_equal(replicas[0].numpy(), replicas[1].numpy())
     moved = [not np.array_equal(a.numpy(), b) and not np.array_equal(a.numpy(), g.numpy())
-             for a, b, g in zip(gan.generator_ema.trainable_variables, init,
-                                gan.generator.trainable_variables)]
+             for (a, g), b in zip(gan.averaged_weights(), init)]
     assert all(moved)
     assert gan.generate(4, seed=0).shape == (4, 28, 28, 1)
 

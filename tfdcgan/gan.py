@@ -72,10 +72,10 @@ class GAN(keras.Model):
             early averages are not held by the initial weights), and the copy
             runs once in training mode on the step's noise, so its batch-norm
             statistics are its own. `generate()`, `gan(z)` and everything
-            that samples use the copy; training never does (no optimizer
-            holds its weights, though `summary()` counts them as trainable:
-            its batch norm must be, to move its statistics). 0 (the default,
-            as the paper): no average, sampling uses `generator`.
+            that samples use the copy; training never does (its weights are
+            not trainable: no optimizer or gradient touches them, and
+            `summary()` counts them as non-trainable). 0 (the default, as
+            the paper): no average, sampling uses `generator`.
 
     Metrics (`fit()` logs and the progress bar): `d_loss` (= `d_loss_real` +
     `d_loss_fake`), `g_loss`, and `d_real` / `d_fake`, the mean of
@@ -97,6 +97,11 @@ class GAN(keras.Model):
         self.ema_decay = float(ema_decay)
         self.generator_ema = (copy_network(generator, name="generator_ema")
                               if self.ema_decay else None)
+        if self.generator_ema is not None:
+            # Its layers stay trainable, so that batch norm in training mode
+            # moves their statistics; its variables are not.
+            for variable in self.generator_ema.weights:
+                variable.trainable = False
         self.z_dim = generator.z_dim
         self.y_dim = generator.y_dim
         self.image_shape = tuple(generator.image_shape)
@@ -503,6 +508,15 @@ class GAN(keras.Model):
         if self.generator_ema is not None:
             self.generator_ema.set_weights(self.generator.get_weights())
 
+    def averaged_weights(self):
+        """`[(average, weight)]`: each variable of `generator_ema` that
+        averages a trainable variable of `generator`, with that variable
+        (empty without `ema_decay`)."""
+        if self.generator_ema is None:
+            return []
+        return [(average, weight) for average, weight
+                in zip(self.generator_ema.weights, self.generator.weights) if weight.trainable]
+
     def _update_average(self, z, labels):
         # Under tf.distribute every replica holds the same generator weights
         # after the update, so each averages its own copy (the variables'
@@ -510,8 +524,7 @@ class GAN(keras.Model):
         # its batch-norm statistics are kept.
         t = tf.cast(self.d_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
-        for average, weight in zip(self.generator_ema.trainable_variables,
-                                   self.generator.trainable_variables):
+        for average, weight in self.averaged_weights():
             average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
         self.generator_ema(z, labels, training=True)
 
