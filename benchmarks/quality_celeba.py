@@ -215,12 +215,10 @@ def parse_args(argv=None):
                              "multiples of an epoch (faces // batch) [500 1000].")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--rows", nargs="+", default=list(DEFAULT_ROWS), choices=ROWS,
-                        help="rows to train [cli lib torch]; cli_k4 and lib_k4 are "
-                             "the same with kernel 4; cli_ls the command line with "
-                             "--label_smoothing 0.1, cli_zn with --z_dist normal, "
-                             "cli_bf16 with --mixed_precision mixed_bfloat16, "
-                             "cli_own with --ema_decay 0, cli_g1 with --g_steps 1, "
-                             "cli_k4g1 with --kernel_size 4 --g_steps 1.")
+                        help="rows to train [cli lib torch]: torch is the PyTorch DCGAN, "
+                             "the others main.py with the command line's defaults and: "
+                             + "; ".join(f"{row} {' '.join(flags) or '(nothing)'}"
+                                         for row, flags in ROW_FLAGS.items()) + ".")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--samples", type=int, default=2000,
                         help="generated faces scored per row (the same for every row).")
