@@ -429,8 +429,11 @@ def test_ema_decay_averages_the_generator_s_weights_after_each_step():
     plain.fit(random_images(16, seed=1), batch_size=16, epochs=1, verbose=0)
     assert any(changed(d_before, gan.discriminator.variables))
     for ours, theirs in zip(gan.discriminator.variables, plain.discriminator.variables):
-        # (another compiled graph: the same up to float rounding)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-7)
+        # Another compiled graph: the same up to float rounding (oneDNN's
+        # threaded sums; seen up to 2e-6 on weights of ~0.02), where an
+        # average that reached D's training would move it by Adam's step,
+        # ~2e-4 a step.
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_ema_decay_samples_from_the_average_in_every_sampling_path():
